@@ -1,0 +1,106 @@
+"""Configuration, read from the environment (and a `.env` file where present).
+
+Every setting has a default that works on one machine with no configuration at all:
+SQLite in `instance/`, mail kept in the local outbox, a secret key generated on first
+start and kept in `instance/secret_key` with owner-only permissions.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("TRACKER_INSTANCE_PATH", BASE_DIR / "instance")).resolve()
+
+
+def load_or_create_secret_key(instance: Path) -> str:
+    """Keep a generated key in the instance folder so sessions survive restarts."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once (web and scheduler) must not both write.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Settings for a real deployment; `create_app(config)` may override any of them."""
+
+    def __init__(self) -> None:
+        instance = instance_path()
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or load_or_create_secret_key(instance)
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'tracker.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
+        self.MAIL_URL = os.environ.get("MAIL_URL") or None
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Tracker <tracker@localhost>")
+        self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+        self.UPLOAD_PATH = os.environ.get("TRACKER_UPLOAD_PATH", str(instance / "uploads"))
+        self.MAX_UPLOAD_BYTES = _env_int("TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+        # Werkzeug refuses bodies beyond this before a view runs; a little room for form fields.
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
+        self.TRACKER_LADDER = os.environ.get(
+            "TRACKER_LADDER", "0:no_response,14:follow_up,44:escalate"
+        )
+        self.TRACKER_RESPONSE_WINDOW_DAYS = _env_int("TRACKER_RESPONSE_WINDOW_DAYS", 30)
+        self.TRACKER_SWEEP_SECONDS = _env_int("TRACKER_SWEEP_SECONDS", 60)
+        self.TRACKER_REMINDER_HOUR = _env_int("TRACKER_REMINDER_HOUR", 9)
+        self.TRACKER_TIMEZONE = os.environ.get("TRACKER_TIMEZONE", "UTC")
+        self.TRACKER_LEASE_SECONDS = _env_int("TRACKER_LEASE_SECONDS", 300)
+        self.TRACKER_PROXY_COUNT = _env_int("TRACKER_PROXY_COUNT", 0)
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("TRACKER_LOGIN_MAX_FAILURES_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("TRACKER_LOGIN_MAX_FAILURES_ADDRESS", 20)
+        self.LOGIN_FAILURE_WINDOW_SECONDS = _env_int("TRACKER_LOGIN_WINDOW_SECONDS", 15 * 60)
+        https = self.TRACKER_BASE_URL.lower().startswith("https://")
+        self.SESSION_COOKIE_NAME = "tracker_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", https)
+        self.PERMANENT_SESSION_LIFETIME = _env_int("TRACKER_SESSION_HOURS", 12) * 3600
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.PREFERRED_URL_SCHEME = "https" if https else "http"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs hosting providers hand out and use psycopg 3 for PostgreSQL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

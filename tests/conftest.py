@@ -1,0 +1,186 @@
+"""Fixtures shared by the whole suite.
+
+Every test that uses `app` runs once on a real SQLite file and once on the real
+PostgreSQL server (each pytest session creates its own PostgreSQL database and drops
+it afterwards). The schema comes from the migrations, as in production. Between tests
+every table is emptied, so each test starts from an empty database.
+
+Set TRACKER_TEST_DATABASES=sqlite to run without PostgreSQL on a machine that has
+none; CI runs both and fails when PostgreSQL is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tracker import create_app
+from tracker.extensions import db
+from tracker.services import accounts
+from tracker.services.audit import Actor
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("TRACKER_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+PASSWORD = "correct horse battery staple"
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # a missing server must fail the run, never skip it
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({error}). Start it, set "
+            "TRACKER_TEST_POSTGRES_URL, or run with TRACKER_TEST_DATABASES=sqlite.",
+            pytrace=False,
+        )
+    finally:
+        admin.dispose()
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def base_config(database_url: str, instance: Path) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_PATH": str(instance / "uploads"),
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_URL": None,
+        "TRACKER_BASE_URL": "http://tracker.test",
+    }
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated, empty database for this session, on one backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'tracker.db'}"
+        dropper = None
+    elif request.param == "postgresql":
+        url, name = _create_postgres_database()
+        dropper = name
+    else:
+        raise pytest.UsageError(f"unknown backend {request.param!r} in TRACKER_TEST_DATABASES")
+    app = create_app(base_config(url, tmp_path_factory.mktemp("migrate")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if dropper:
+        _drop_postgres_database(dropper)
+
+
+def empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on the session's database; extra settings override the defaults."""
+    built: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        app = create_app(base_config(database_url, tmp_path / "instance") | overrides)
+        built.append(app)
+        return app
+
+    yield build
+    if built:
+        with built[0].app_context():
+            db.session.rollback()
+            empty_all_tables()
+    for app in built:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Iterator[Flask]:
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    role: str
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def users(app) -> dict[str, Account]:
+    """One active account per role; all share the password PASSWORD."""
+    created = {}
+    for role in ("admin", "editor", "viewer"):
+        user = accounts.create_user(
+            Actor.system("test"),
+            email=f"{role}@example.org",
+            name=role.title(),
+            role=role,
+            password=PASSWORD,
+        )
+        created[role] = Account(user.id, user.email, role)
+    return created
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient, users: dict[str, Account]) -> None:
+        self._client = client
+        self._users = users
+
+    def login(self, role: str = "editor", password: str | None = None):
+        account = self._users[role]
+        return self._client.post(
+            "/login", data={"email": account.email, "password": password or account.password}
+        )
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client, users) -> AuthActions:
+    return AuthActions(client, users)

@@ -1,0 +1,198 @@
+"""Login, logout, the account page, roles on every route, and safe redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from tracker.extensions import db, login_manager
+from tracker.forms import LoginForm, PasswordChangeForm, PreferencesForm
+from tracker.models import User, utcnow
+from tracker.services import accounts
+from tracker.services.audit import Actor
+
+bp = Blueprint("auth", __name__)
+
+PUBLIC = "public"
+View = TypeVar("View", bound=Callable)
+
+
+def requires(role: str) -> Callable[[View], View]:
+    """Declare who may use a view: PUBLIC, "viewer", "editor" or "admin".
+
+    The app refuses any endpoint that declares nothing, so a forgotten route fails
+    closed instead of open.
+    """
+
+    def decorate(view: View) -> View:
+        view.access_policy = role  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def enforce_access_policy():
+    if request.endpoint is None:
+        return None  # 404 or 405 follows
+    view = current_app.view_functions[request.endpoint]
+    policy = getattr(view, "access_policy", PUBLIC if request.endpoint == "static" else None)
+    if policy is None:
+        abort(403)
+    if policy == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_role(policy):
+        abort(403)
+    return None
+
+
+def current_actor() -> Actor:
+    ip_address = request.remote_addr or ""
+    if current_user.is_authenticated:
+        return Actor(current_user.id, current_user.email, ip_address)
+    return Actor(None, "anonymous", ip_address)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def load_user(user_id: str) -> User | None:
+    raw_id, _, token = user_id.partition(":")
+    if not raw_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or user.session_token != token or not user.is_active:
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    app.before_request(enforce_access_policy)
+    app.register_blueprint(bp)
+
+
+def _throttle_policy() -> accounts.ThrottlePolicy:
+    config = current_app.config
+    return accounts.ThrottlePolicy(
+        per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        window=timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@requires(PUBLIC)
+def login():
+    next_url = request.args.get("next")
+    target = next_url if is_safe_next(next_url) else url_for("main.home")
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = accounts.authenticate(
+            form.email.data,
+            form.password.data,
+            request.remote_addr or "",
+            _throttle_policy(),
+            utcnow(),
+        )
+        if result.throttled:
+            flash("Too many failed attempts. Wait a few minutes and try again.", "error")
+            status = 429
+        elif result.user is None:
+            flash("Incorrect email or password.", "error")
+            status = 401
+        else:
+            session.clear()  # a fresh session on login defeats session fixation
+            login_user(result.user)
+            session.permanent = True
+            return redirect(target)
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("viewer")
+def logout():
+    accounts.log_out(current_actor(), current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash("You are logged out, on every device.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@requires("viewer")
+def account():
+    user = current_user._get_current_object()
+    password_form = PasswordChangeForm(prefix="pw")
+    preferences_form = PreferencesForm(prefix="pref", obj=user)
+    if request.method == "GET":
+        preferences_form.delivery.data = user.reminder_delivery
+    status = 200
+    if password_form.submit.data and password_form.validate_on_submit():
+        try:
+            accounts.change_own_password(
+                current_actor(),
+                user,
+                password_form.current_password.data,
+                password_form.new_password.data,
+            )
+        except accounts.AccountError as error:
+            password_form.current_password.errors.append(str(error))
+            status = 400
+        else:
+            login_user(user)  # this session continues under the new token
+            flash("Password changed. Your other sessions have ended.", "success")
+            return redirect(url_for("auth.account"))
+    elif preferences_form.submit.data and preferences_form.validate_on_submit():
+        accounts.update_preferences(
+            current_actor(),
+            user,
+            timezone=preferences_form.timezone.data,
+            delivery=preferences_form.delivery.data,
+        )
+        flash("Preferences saved.", "success")
+        return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "auth/account.html", password_form=password_form, preferences_form=preferences_form
+    ), status
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))

@@ -1,0 +1,43 @@
+"""Error pages: a clear message and the right status, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "The request could not be understood. Check what you entered and try again.",
+    403: "You do not have permission to do this.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request.",
+    409: "Someone else changed this meanwhile.",
+    413: "The file is too large.",
+    429: "Too many requests. Wait a little and try again.",
+    500: "Something went wrong on our side. The error has been logged.",
+}
+
+
+def _render(status: int, message: str):
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=message, status=status), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def handle_http_error(error: HTTPException):
+    status = error.code or 500
+    if status == 413:
+        limit_mb = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        return _render(413, f"The upload is too large: files may be at most {limit_mb} MB.")
+    return _render(status, MESSAGES.get(status, error.description or "Error"))
+
+
+def handle_csrf_error(error: CSRFError):
+    return _render(
+        400, "The form expired or did not come from this site. Reload the page and try again."
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,0 +1,55 @@
+"""The data model (DESIGN.md section 2). Import models from here."""
+
+from tracker.models.audit import AuditEvent
+from tracker.models.directory import Campaign, Official
+from tracker.models.letters import (
+    CHANNELS,
+    DEMAND_OUTCOMES,
+    LETTER_STATUSES,
+    RECIPIENT_ROLES,
+    RECIPIENT_STATES,
+    Demand,
+    Letter,
+    Recipient,
+    letter_watchers,
+)
+from tracker.models.reminders import (
+    REMINDER_KINDS,
+    REMINDER_STATES,
+    OutboxMessage,
+    Reminder,
+    SchedulerHeartbeat,
+)
+from tracker.models.responses import RESPONSE_KINDS, STANCES, DemandAnswer, Response
+from tracker.models.types import UTCDateTime, utcnow
+from tracker.models.users import DELIVERY_MODES, ROLES, LoginFailure, User
+
+__all__ = [
+    "CHANNELS",
+    "DELIVERY_MODES",
+    "DEMAND_OUTCOMES",
+    "LETTER_STATUSES",
+    "RECIPIENT_ROLES",
+    "RECIPIENT_STATES",
+    "REMINDER_KINDS",
+    "REMINDER_STATES",
+    "RESPONSE_KINDS",
+    "ROLES",
+    "STANCES",
+    "AuditEvent",
+    "Campaign",
+    "Demand",
+    "DemandAnswer",
+    "Letter",
+    "LoginFailure",
+    "Official",
+    "OutboxMessage",
+    "Recipient",
+    "Reminder",
+    "Response",
+    "SchedulerHeartbeat",
+    "UTCDateTime",
+    "User",
+    "letter_watchers",
+    "utcnow",
+]

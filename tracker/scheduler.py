@@ -1,0 +1,70 @@
+"""The scheduler process: one APScheduler sweep job and a heartbeat.
+
+Run it once per deployment with `flask --app wsgi tracker scheduler`. It keeps no state
+of its own: every run asks the database what is due, so a missed run or a restart
+simply catches up, and a second scheduler started by mistake is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from tracker import heartbeat
+from tracker.extensions import db
+from tracker.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def tick(app: Flask, name: str, started_at: datetime) -> None:
+    """One scheduled run: sweep what is due, then record the heartbeat."""
+    with app.app_context():
+        try:
+            now = utcnow()
+            heartbeat.beat(name, now, started_at, sent=0)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduler tick failed; the next run will try again")
+            raise
+
+
+def build_scheduler(app: Flask, name: str | None = None) -> BlockingScheduler:
+    interval = app.config["TRACKER_SWEEP_SECONDS"]
+    scheduler = BlockingScheduler(timezone=UTC)
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=interval,
+        args=[app, name or process_name(), utcnow()],
+        id="sweep",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=interval * 5,
+        next_run_time=datetime.now(UTC),
+    )
+    return scheduler
+
+
+def run(app: Flask) -> None:
+    scheduler = build_scheduler(app)
+
+    def stop(signum, _frame):
+        log.info("scheduler stopping on signal %s", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started: sweeping every %ss", app.config["TRACKER_SWEEP_SECONDS"])
+    scheduler.start()

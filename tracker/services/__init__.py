@@ -1,0 +1,1 @@
+"""Write operations. Each public function owns its transaction: it commits or rolls back."""

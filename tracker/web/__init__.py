@@ -1,0 +1,54 @@
+"""One blueprint per area of the web UI."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from tracker import heartbeat
+from tracker.models import utcnow
+
+
+def scheduler_warning() -> dict[str, object]:
+    """Staff see a banner when the scheduler has stopped sending reminders."""
+    if not current_user.is_authenticated:
+        return {"scheduler_stale": False}
+    interval = current_app.config["TRACKER_SWEEP_SECONDS"]
+    age = heartbeat.age_seconds(utcnow())
+    return {"scheduler_stale": age is None or age > 3 * interval, "scheduler_age": age}
+
+
+# (endpoint, label, role); entries whose blueprint is not registered are left out.
+NAVIGATION = (
+    ("main.home", "My work", "viewer"),
+    ("dashboard.index", "Dashboard", "viewer"),
+    ("letters.index", "Letters", "viewer"),
+    ("officials.index", "Officials", "viewer"),
+    ("campaigns.index", "Campaigns", "viewer"),
+    ("admin.users", "Users", "admin"),
+    ("admin.outbox", "Outbox", "admin"),
+    ("admin.audit", "Audit trail", "admin"),
+)
+
+
+def navigation() -> dict[str, object]:
+    def nav_links() -> list[tuple[str, str]]:
+        if not current_user.is_authenticated:
+            return []
+        views = current_app.view_functions
+        return [
+            (endpoint, label)
+            for endpoint, label, role in NAVIGATION
+            if endpoint in views and current_user.has_role(role)
+        ]
+
+    return {"nav_links": nav_links}
+
+
+def init_app(app: Flask) -> None:
+    from tracker.web import admin, health, main
+
+    for module in (main, admin, health):
+        app.register_blueprint(module.bp)
+    app.context_processor(scheduler_warning)
+    app.context_processor(navigation)

@@ -1,0 +1,148 @@
+"""Administration: users, the audit trail, and the local mail outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from tracker.auth import current_actor, requires
+from tracker.extensions import db
+from tracker.forms import PasswordResetForm, UserCreateForm, UserEditForm
+from tracker.models import AuditEvent, OutboxMessage, User
+from tracker.services import accounts
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+@bp.route("/users")
+@requires("admin")
+def users():
+    rows = db.session.scalars(select(User).order_by(User.is_active_account.desc(), User.name)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("admin")
+def create_user():
+    form = UserCreateForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                current_actor(),
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+            )
+        except accounts.AccountError as error:
+            getattr(form, error.field or "email").errors.append(str(error))
+            status = 400
+        else:
+            flash(f"Created {user.email}. Give them their password in person.", "success")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/user_new.html", form=form), status
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("admin")
+def edit_user(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserEditForm(obj=user)
+    reset_form = PasswordResetForm(prefix="reset")
+    if request.method == "GET":
+        form.active.data = user.is_active_account
+        form.version.data = str(user.version)
+    status = 200
+    if form.submit.data and form.validate_on_submit():
+        try:
+            accounts.update_user(
+                current_actor(),
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                active=form.active.data,
+                expected_version=int(form.version.data or 0),
+            )
+        except (accounts.AccountError, ValueError) as error:
+            flash(str(error), "error")
+            status = 409 if "meanwhile" in str(error) else 400
+        else:
+            flash(f"Saved {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST" and not reset_form.submit.data:
+        status = 400
+    return render_template("admin/user_edit.html", user=user, form=form, reset_form=reset_form), (
+        status
+    )
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@requires("admin")
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = PasswordResetForm(prefix="reset")
+    if not form.validate_on_submit():
+        edit_form = UserEditForm(obj=user)
+        edit_form.active.data = user.is_active_account
+        edit_form.version.data = str(user.version)
+        return render_template(
+            "admin/user_edit.html", user=user, form=edit_form, reset_form=form
+        ), 400
+    accounts.set_password(current_actor(), user, form.password.data)
+    flash(f"New password set for {user.email}; their sessions have ended.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/audit")
+@requires("admin")
+def audit():
+    page = _page()
+    events = db.session.scalars(
+        select(AuditEvent)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "admin/audit.html", events=events[:PAGE_SIZE], page=page, has_next=len(events) > PAGE_SIZE
+    )
+
+
+@bp.route("/outbox")
+@requires("admin")
+def outbox():
+    page = _page()
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    return render_template(
+        "admin/outbox.html",
+        messages=messages[:PAGE_SIZE],
+        page=page,
+        has_next=len(messages) > PAGE_SIZE,
+        total=total,
+    )
+
+
+@bp.route("/outbox/<int:message_id>")
+@requires("admin")
+def outbox_message(message_id: int):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    return render_template("admin/outbox_message.html", message=message)
