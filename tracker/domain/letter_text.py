@@ -1,0 +1,176 @@
+"""Clean up the raw text of a letter before parsing it.
+
+Raw text comes from a PDF's text layer (hard line breaks, stray runs of spaces,
+words hyphenated at line ends, page numbers, running headers), from a DOCX or an
+email (one paragraph per line) or from a paste. ``normalise_letter_text`` returns
+text in one canonical shape the parser relies on:
+
+* one logical line per paragraph, list item, or short block line (address lines,
+  signature lines and the like stay on their own lines);
+* a single blank line between blocks;
+* no page numbers, running headers or footers, form feeds, soft hyphens, or runs
+  of spaces; no leading or trailing spaces on lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from tracker.domain.lexicons import union
+
+PAGE_BREAK = "\f"
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = dict.fromkeys(map(ord, "\t\u00a0\u2007\u2009\u202f\u3000"), " ")
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+
+_LIST_ITEM = re.compile(
+    r"^(?:\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|\((?:[ivx]{1,4}|\d{1,2}|[a-z])\)|[ivx]{1,4}[.)]"
+    r"|[-\u2022*\u25cf\u25aa\u25e6\u2013\u2014\u00b7\u25a0>])\s+"
+)
+_TERMINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*$")
+_WRAPPED_HYPHEN = re.compile(r"([^\W\d_]+)-$")
+_LONG_LINE_FRACTION = 0.6
+# Only documents with enough lines have a meaningful "full line" width.
+_MIN_LINES_FOR_WIDTH = 4
+
+
+def fold_whitespace(text: str) -> str:
+    """Collapse every run of whitespace, line breaks included, to one space."""
+    return " ".join(text.split())
+
+
+def is_list_item(line: str) -> bool:
+    return bool(_LIST_ITEM.match(line))
+
+
+def _page_number_pattern() -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in sorted(union("page_words"), key=len, reverse=True))
+    return re.compile(
+        rf"^(?:(?:{words})\s*\d{{1,3}}(?:\s*(?:of|sur|de|/)\s*\d{{1,3}})?"
+        r"|[-\u2013\u2014]\s*\d{1,3}\s*[-\u2013\u2014]"
+        r"|\d{1,3}(?:\s*/\s*\d{1,3})?)$",
+        re.IGNORECASE,
+    )
+
+
+def is_page_number(line: str) -> bool:
+    return bool(_page_number_pattern().match(line.strip()))
+
+
+def _clean_characters(raw: str) -> str:
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = text.translate(_INVISIBLE).translate(_SPACES)
+    for ligature, letters in _LIGATURES.items():
+        text = text.replace(ligature, letters)
+    return text
+
+
+def _fold_line(line: str) -> str:
+    return re.sub(r" {2,}", " ", line).strip()
+
+
+def _split_pages(text: str) -> list[list[str]]:
+    """Pages as lists of folded lines; page-number lines end a page and vanish."""
+    page_number = _page_number_pattern()
+    pages: list[list[str]] = []
+    for chunk in text.split(PAGE_BREAK):
+        page: list[str] = []
+        for raw_line in chunk.split("\n"):
+            line = _fold_line(raw_line)
+            if page_number.match(line):
+                pages.append(page)
+                page = []
+            else:
+                page.append(line)
+        pages.append(page)
+    return [page for page in pages if any(page)]
+
+
+def _edge_indexes(page: list[str], depth: int = 2) -> list[int]:
+    filled = [i for i, line in enumerate(page) if line]
+    return sorted(set(filled[:depth] + filled[-depth:]))
+
+
+def _header_key(line: str) -> str:
+    # Headers often carry the page number or date: compare them without digits.
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _drop_running_headers(pages: list[list[str]]) -> list[list[str]]:
+    """Remove lines repeated at the top or bottom of at least two pages."""
+    if len(pages) < 2:
+        return pages
+    seen_on_pages: Counter[str] = Counter()
+    for page in pages:
+        seen_on_pages.update({_header_key(page[i]) for i in _edge_indexes(page)})
+    repeated = {key for key, count in seen_on_pages.items() if count >= 2}
+    cleaned = []
+    for page in pages:
+        edges = set(_edge_indexes(page))
+        cleaned.append(
+            [
+                line
+                for i, line in enumerate(page)
+                if not (i in edges and _header_key(line) in repeated)
+            ]
+        )
+    return cleaned
+
+
+def _full_line_width(lines: list[str]) -> int:
+    lengths = sorted(len(line) for line in lines if line)
+    if len(lengths) < _MIN_LINES_FOR_WIDTH:
+        return 10**6
+    return lengths[int(len(lengths) * 0.8)]
+
+
+def _hyphenated_words(lines: list[str]) -> set[str]:
+    """Hyphenated compounds written mid-line, so known to be real hyphens."""
+    words: set[str] = set()
+    for line in lines:
+        words.update(w.lower() for w in re.findall(r"[^\W\d_]+-[^\W\d_]+", line))
+    return words
+
+
+def _join_wrapped_lines(lines: list[str]) -> list[str]:
+    threshold = _full_line_width(lines) * _LONG_LINE_FRACTION
+    real_hyphens = _hyphenated_words(lines)
+    joined: list[str] = []
+    for line in lines:
+        if not (joined and joined[-1] and line) or is_list_item(line):
+            joined.append(line)
+            continue
+        previous = joined[-1]
+        hyphen = _WRAPPED_HYPHEN.search(previous)
+        if hyphen and line[0].isalpha():
+            first_word = re.match(r"[^\W\d_]+", line)
+            compound = f"{hyphen.group(1)}-{first_word.group(0) if first_word else ''}".lower()
+            keep_hyphen = line[0].isupper() or compound in real_hyphens
+            joined[-1] = (previous if keep_hyphen else previous[:-1]) + line
+        elif previous.endswith(("\u2014", "\u2013")) and len(previous) >= threshold:
+            joined[-1] = previous + line
+        elif len(previous) >= threshold and not _TERMINAL.search(previous):
+            joined[-1] = f"{previous} {line}"
+        else:
+            joined.append(line)
+    return joined
+
+
+def _squeeze_blank_lines(lines: list[str]) -> list[str]:
+    squeezed: list[str] = []
+    for line in lines:
+        if line or (squeezed and squeezed[-1]):
+            squeezed.append(line)
+    while squeezed and not squeezed[-1]:
+        squeezed.pop()
+    return squeezed
+
+
+def normalise_letter_text(raw: str) -> str:
+    """Canonical text of a letter: see the module docstring for its shape."""
+    pages = _drop_running_headers(_split_pages(_clean_characters(raw)))
+    lines = [line for page in pages for line in page]
+    return "\n".join(_squeeze_blank_lines(_join_wrapped_lines(lines)))

@@ -1,0 +1,95 @@
+"""Per-language word lists for the letter parser, kept as data.
+
+Each ``<code>.json`` file beside this module describes one language. Adding a
+language means adding a JSON file with the same keys; no code changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    code: str
+    stopwords: frozenset[str]
+    months: dict[str, int]
+    ordinal_suffixes: tuple[str, ...]
+    date_connectors: tuple[str, ...]
+    page_words: tuple[str, ...]
+    salutations: tuple[str, ...]
+    closings: tuple[str, ...]
+    honorifics: tuple[str, ...]
+    titles: tuple[str, ...]
+    institution_words: tuple[str, ...]
+    organisation_words: tuple[str, ...]
+    cc_markers: tuple[str, ...]
+    subject_markers: tuple[str, ...]
+    to_markers: tuple[str, ...]
+    skip_line_markers: tuple[str, ...]
+    demand_patterns: tuple[str, ...]
+    non_demand_patterns: tuple[str, ...]
+    infinitive_markers: tuple[str, ...]
+    title_stop_words: tuple[str, ...]
+    title_trailing_words: tuple[str, ...]
+    abbreviations: tuple[str, ...]
+    list_connectors: tuple[str, ...]
+
+
+def _load(code: str, raw: dict) -> Lexicon:
+    fields = {name: tuple(raw[name]) for name in Lexicon.__dataclass_fields__ if name in raw}
+    for pattern in raw["demand_patterns"] + raw["non_demand_patterns"]:
+        re.compile(pattern)  # fail at load time, not in the middle of a parse
+    return Lexicon(
+        **{
+            **fields,
+            "code": code,
+            "stopwords": frozenset(word.lower() for word in raw["stopwords"]),
+            "months": {name.lower(): number for name, number in raw["months"].items()},
+        }
+    )
+
+
+@cache
+def all_lexicons() -> dict[str, Lexicon]:
+    """Every lexicon shipped with the package, keyed by language code."""
+    lexicons = {}
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            code = entry.name.removesuffix(".json")
+            lexicons[code] = _load(code, json.loads(entry.read_text(encoding="utf-8")))
+    return lexicons
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """The language whose stopwords occur most often in ``text``."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    scores = {
+        code: sum(word in lexicon.stopwords for word in words)
+        for code, lexicon in all_lexicons().items()
+    }
+    best = max(scores, key=lambda code: scores[code], default=default)
+    return best if scores.get(best) else default
+
+
+def union(field: str) -> tuple[str, ...]:
+    """One field merged over all languages (markers and honorifics cross languages)."""
+    merged: dict[str, None] = {}
+    for lexicon in all_lexicons().values():
+        for item in getattr(lexicon, field):
+            merged[item] = None
+    return tuple(merged)
+
+
+def all_months() -> dict[str, int]:
+    months: dict[str, int] = {}
+    for lexicon in all_lexicons().values():
+        months.update(lexicon.months)
+    return months
