@@ -16,24 +16,25 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from tracker.passwords import MIN_PASSWORD_LENGTH
 
 ROLE_CHOICES = [
-    ("viewer", "Viewer: reads everything, changes nothing"),
-    ("editor", "Editor: records letters, responses and statuses"),
-    ("admin", "Admin: also manages users and settings"),
+    SelectChoice("viewer", "Viewer: reads everything, changes nothing"),
+    SelectChoice("editor", "Editor: records letters, responses and statuses"),
+    SelectChoice("admin", "Admin: also manages users and settings"),
 ]
 DELIVERY_CHOICES = [
-    ("immediate", "Immediately, one email per reminder"),
-    ("digest", "Once a day, a digest at 08:00 in my time zone"),
+    SelectChoice("immediate", "Immediately, one email per reminder"),
+    SelectChoice("digest", "Once a day, a digest at 08:00 in my time zone"),
 ]
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(available_timezones())]
+def timezone_choices() -> list[SelectChoice]:
+    return [SelectChoice(name) for name in sorted(available_timezones())]
 
 
 def _new_password_field(label: str) -> PasswordField:

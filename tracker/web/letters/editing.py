@@ -1,0 +1,1 @@
+"""The letter form, the letter page and its status changes."""

@@ -1,0 +1,1 @@
+"""The letters list: search, filters, sorting, CSV export and import."""
