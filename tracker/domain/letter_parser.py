@@ -482,7 +482,7 @@ def _demand_title(text: str, lexicon: Lexicon, ask: re.Match[str] | None) -> str
     rest = text[ask.end() :] if ask else text
     words = rest.split()
     markers = {m.lower() for m in lexicon.infinitive_markers}
-    for i, word in enumerate(words[:10]):
+    for i, word in enumerate(words[:10] if ask else []):
         bare = word.lower()
         elided = next(
             (m for m in markers if m.endswith(("'", "\u2019")) and bare.startswith(m)), None

@@ -31,7 +31,9 @@ _LIST_ITEM = re.compile(
 )
 _TERMINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*$")
 _WRAPPED_HYPHEN = re.compile(r"([^\W\d_]+)-$")
-_LONG_LINE_FRACTION = 0.6
+# Word wrapping leaves at most a long word's room at the end of a full line.
+_FULL_LINE_FRACTION = 0.75
+_MIN_FULL_LINE_SHARE = 0.2
 # Only documents with enough lines have a meaningful "full line" width.
 _MIN_LINES_FOR_WIDTH = 4
 
@@ -120,11 +122,20 @@ def _drop_running_headers(pages: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
-def _full_line_width(lines: list[str]) -> int:
+def _wrap_threshold(lines: list[str]) -> float:
+    """Length from which a line counts as full, or infinity when the text is not hard-wrapped.
+
+    Hard-wrapped text (a PDF's text layer) has many lines close to one width; text with
+    one paragraph per line (DOCX, email) has a few long lines of scattered lengths.
+    """
     lengths = sorted(len(line) for line in lines if line)
     if len(lengths) < _MIN_LINES_FOR_WIDTH:
-        return 10**6
-    return lengths[int(len(lengths) * 0.8)]
+        return float("inf")
+    width = lengths[int((len(lengths) - 1) * 0.95)]
+    threshold = width * _FULL_LINE_FRACTION
+    full_lines = sum(length >= threshold for length in lengths)
+    wrapped = full_lines >= max(3, len(lengths) * _MIN_FULL_LINE_SHARE)
+    return threshold if wrapped else float("inf")
 
 
 def _hyphenated_words(lines: list[str]) -> set[str]:
@@ -136,7 +147,7 @@ def _hyphenated_words(lines: list[str]) -> set[str]:
 
 
 def _join_wrapped_lines(lines: list[str]) -> list[str]:
-    threshold = _full_line_width(lines) * _LONG_LINE_FRACTION
+    threshold = _wrap_threshold(lines)
     real_hyphens = _hyphenated_words(lines)
     joined: list[str] = []
     for line in lines:
