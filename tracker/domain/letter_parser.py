@@ -249,7 +249,7 @@ def _find_date(text: str, start: int, end: int) -> LetterDate | None:
 
 _NAME_PARTICLES = frozenset(
     {"de", "da", "das", "del", "della", "der", "di", "do", "dos", "du", "la", "le", "van"}
-    | {"von", "y", "e", "bin", "ibn", "al", "el", "ben"}
+    | {"von", "y", "e", "bin", "ibn", "al", "el", "ben", "of"}
 )
 
 
@@ -303,6 +303,7 @@ class _Person:
     name: str | None
     title: str | None
     extra: tuple[str, ...]  # further comma-separated parts after the title
+    honorific: bool = False
 
 
 def _parse_person(line: str, *, next_line: str | None = None) -> _Person | None:
@@ -316,7 +317,7 @@ def _parse_person(line: str, *, next_line: str | None = None) -> _Person | None:
     if tail and _is_title(tail[0]):
         title = tail.pop(0)
     introduced = honorific or prefix_title or title or (next_line and _is_title(next_line))
-    return _Person(head, title, tuple(tail)) if introduced else None
+    return _Person(head, title, tuple(tail), honorific) if introduced else None
 
 
 def _is_address(line: str) -> bool:
@@ -367,7 +368,9 @@ def _officials_in_block(block: list[_Line]) -> list[Official]:
         line = _to_marker_stripped(line)
         following = block[i + 1].text if i + 1 < len(block) else None
         person = _parse_person(line.text, next_line=following)
-        if person:
+        # Inside an addressee's lines only an honorific starts the next one: "King Charles
+        # Street" is an address, not King Charles.
+        if person and (not groups or person.honorific):
             groups.append((person, [line]))
         elif groups:
             groups[-1][1].append(line)
