@@ -34,6 +34,7 @@ _WRAPPED_HYPHEN = re.compile(r"([^\W\d_]+)-$")
 # Word wrapping leaves at most a long word's room at the end of a full line.
 _FULL_LINE_FRACTION = 0.75
 _MIN_FULL_LINE_SHARE = 0.2
+_MAX_FORMULA_LENGTH = 60
 # Only documents with enough lines have a meaningful "full line" width.
 _MIN_LINES_FOR_WIDTH = 4
 
@@ -138,6 +139,14 @@ def _wrap_threshold(lines: list[str]) -> float:
     return threshold if wrapped else float("inf")
 
 
+def _is_formula_line(line: str) -> bool:
+    """A salutation or closing on its own line, which never continues a paragraph."""
+    if len(line) > _MAX_FORMULA_LENGTH or not line.endswith((",", ":")):
+        return False
+    phrases = union("salutations") + union("closings")
+    return any(line.lower().startswith(phrase.lower()) for phrase in phrases)
+
+
 def _hyphenated_words(lines: list[str]) -> set[str]:
     """Hyphenated compounds written mid-line, so known to be real hyphens."""
     words: set[str] = set()
@@ -163,7 +172,11 @@ def _join_wrapped_lines(lines: list[str]) -> list[str]:
             joined[-1] = (previous if keep_hyphen else previous[:-1]) + line
         elif previous.endswith(("\u2014", "\u2013")) and len(previous) >= threshold:
             joined[-1] = previous + line
-        elif len(previous) >= threshold and not _TERMINAL.search(previous):
+        elif (
+            len(previous) >= threshold
+            and not _TERMINAL.search(previous)
+            and not _is_formula_line(line)
+        ):
             joined[-1] = f"{previous} {line}"
         else:
             joined.append(line)
