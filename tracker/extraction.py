@@ -216,7 +216,7 @@ def html_to_text(html: str) -> str:
 def _read_eml(data: bytes, max_bytes: int) -> ExtractedLetter:
     try:
         message = BytesParser(policy=policy.default).parsebytes(data)
-        if not isinstance(message, EmailMessage) or not (message.keys() or message.get_payload()):
+        if not isinstance(message, EmailMessage) or not message.keys():
             raise UnreadableLetter("This file is named .eml but is not an email.")
         body = _email_body(message)
         attachments = tuple(_email_attachments(message, max_bytes))

@@ -36,7 +36,7 @@ _FULL_LINE_FRACTION = 0.75
 _MIN_FULL_LINE_SHARE = 0.2
 _MAX_FORMULA_LENGTH = 60
 # Only documents with enough lines have a meaningful "full line" width.
-_MIN_LINES_FOR_WIDTH = 4
+_MIN_LINES_FOR_WIDTH = 5
 
 
 def fold_whitespace(text: str) -> str:
@@ -89,7 +89,14 @@ def _split_pages(text: str) -> list[list[str]]:
             else:
                 page.append(line)
         pages.append(page)
-    return [page for page in pages if any(page)]
+    # Whether a paragraph ends at a page break is left to the line joiner, so blank
+    # lines at page edges (often just the newline before a form feed) are dropped.
+    return [_trim_blank_edges(page) for page in pages if any(page)]
+
+
+def _trim_blank_edges(page: list[str]) -> list[str]:
+    filled = [i for i, line in enumerate(page) if line]
+    return page[filled[0] : filled[-1] + 1]
 
 
 def _edge_indexes(page: list[str], depth: int = 2) -> list[int]:
@@ -132,7 +139,7 @@ def _wrap_threshold(lines: list[str]) -> float:
     lengths = sorted(len(line) for line in lines if line)
     if len(lengths) < _MIN_LINES_FOR_WIDTH:
         return float("inf")
-    width = lengths[int((len(lengths) - 1) * 0.95)]
+    width = lengths[round((len(lengths) - 1) * 0.95)]
     threshold = width * _FULL_LINE_FRACTION
     full_lines = sum(length >= threshold for length in lengths)
     wrapped = full_lines >= max(3, len(lengths) * _MIN_FULL_LINE_SHARE)
