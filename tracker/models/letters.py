@@ -118,6 +118,8 @@ class Recipient(db.Model):
     extended_days: Mapped[int] = mapped_column(Integer, default=0)
     acknowledged_on: Mapped[date | None] = mapped_column(Date)
     responded_on: Mapped[date | None] = mapped_column(Date)
+    # Staff marked a follow-up sent: the ladder's no-response and follow-up steps are done.
+    followed_up_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
