@@ -180,10 +180,8 @@ class _Zones:
     body_end: int  # index of the closing line, or len(lines)
 
 
-def _is_salutation(line: str, lexicon: Lexicon) -> bool:
-    if len(line) > 90 or not _starts_with(
-        line, lexicon.salutations + all_lexicons()["en"].salutations
-    ):
+def _is_salutation(line: str) -> bool:
+    if len(line) > 90 or not _starts_with(line, union("salutations")):
         return False
     return line.endswith((",", ":", ";")) or line.lower().startswith("dear ")
 
@@ -192,8 +190,8 @@ def _is_body_paragraph(line: str) -> bool:
     return len(line.split()) >= 12 and not _starts_with(line, union("subject_markers"))
 
 
-def _find_zones(lines: list[_Line], lexicon: Lexicon) -> _Zones:
-    salutation = next((i for i, ln in enumerate(lines) if _is_salutation(ln.text, lexicon)), None)
+def _find_zones(lines: list[_Line]) -> _Zones:
+    salutation = next((i for i, ln in enumerate(lines) if _is_salutation(ln.text)), None)
     if salutation is None:
         first_body = next((i for i, ln in enumerate(lines) if _is_body_paragraph(ln.text)), 0)
         header_end, body_start = first_body, first_body
@@ -202,7 +200,7 @@ def _find_zones(lines: list[_Line], lexicon: Lexicon) -> _Zones:
     closings = [
         i
         for i, ln in enumerate(lines)
-        if i >= body_start and _starts_with(ln.text, lexicon.closings)
+        if i >= body_start and _starts_with(ln.text, union("closings"))
     ]
     return _Zones(header_end, body_start, closings[-1] if closings else len(lines))
 
@@ -595,7 +593,7 @@ def parse_letter(text: str) -> ParsedLetter:
     source = normalise_letter_text(text)
     lexicon = all_lexicons()[detect_language(source)]
     lines = _split_lines(source)
-    zones = _find_zones(lines, lexicon)
+    zones = _find_zones(lines)
     header_end_offset = lines[zones.header_end].start if zones.header_end < len(lines) else 0
     letter_date = _find_date(source, 0, header_end_offset) or _find_date(source, 0, len(source))
 
