@@ -86,16 +86,16 @@ class Config:
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("TRACKER_LOGIN_MAX_FAILURES_ACCOUNT", 5)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("TRACKER_LOGIN_MAX_FAILURES_ADDRESS", 20)
         self.LOGIN_FAILURE_WINDOW_SECONDS = _env_int("TRACKER_LOGIN_WINDOW_SECONDS", 15 * 60)
-        https = self.TRACKER_BASE_URL.lower().startswith("https://")
         self.SESSION_COOKIE_NAME = "tracker_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", https)
+        # None: decided by create_app from the final TRACKER_BASE_URL (https -> Secure).
+        secure = os.environ.get("SESSION_COOKIE_SECURE")
+        self.SESSION_COOKIE_SECURE = (
+            None if secure is None else _env_bool("SESSION_COOKIE_SECURE", False)
+        )
         self.PERMANENT_SESSION_LIFETIME = _env_int("TRACKER_SESSION_HOURS", 12) * 3600
-        self.REMEMBER_COOKIE_HTTPONLY = True
-        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-        self.PREFERRED_URL_SCHEME = "https" if https else "http"
 
 
 def normalise_database_url(url: str) -> str:

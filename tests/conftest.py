@@ -11,6 +11,7 @@ none; CI runs both and fails when PostgreSQL is missing.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -117,6 +118,7 @@ def make_app(database_url, tmp_path):
 
     def build(**overrides: object) -> Flask:
         app = create_app(base_config(database_url, tmp_path / "instance") | overrides)
+        app.test_client_class = IsolatedClient
         built.append(app)
         return app
 
@@ -128,6 +130,22 @@ def make_app(database_url, tmp_path):
     for app in built:
         with app.app_context():
             db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own application context, as a real server does.
+
+    The `app` fixture keeps an app context pushed for the test body; without this,
+    requests would reuse it, sharing `g` (Flask-Login's cached user) and the database
+    session between requests and between clients. After each request the test's own
+    session is expired, so the test reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture

@@ -24,6 +24,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(settings)
+    https = app.config["TRACKER_BASE_URL"].lower().startswith("https://")
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = https
+    app.config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["TRACKER_PROXY_COUNT"]:
         count = app.config["TRACKER_PROXY_COUNT"]
