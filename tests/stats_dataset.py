@@ -1,0 +1,154 @@
+"""A small hand-built history whose every dashboard figure is worked out by hand.
+
+Today is 2024-06-15. The edge cases the figures must get right: a letter with only cc
+recipients (L8), an acknowledgement without an answer (L2), a paused clock past its
+due date (L3), a reply after the due date (L4), a withdrawn recipient (L9), a draft
+(L10), a cc recipient whose (unexpected) clock has run out (L1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from tracker.domain.deadlines import due_date
+from tracker.extensions import db
+from tracker.models import (
+    Campaign,
+    Demand,
+    Letter,
+    Official,
+    Recipient,
+    Response,
+    User,
+)
+
+TODAY = date(2024, 6, 15)
+
+
+@dataclass
+class Dataset:
+    owner: User  # owns most letters, watches L6
+    colleague: User
+    sanctions: Campaign
+    detention: Campaign
+    officials: dict[str, Official]
+    letters: dict[str, Letter]
+
+
+def _user(email: str, name: str) -> User:
+    user = User(email=email, name=name, password_hash="x", role="editor")
+    db.session.add(user)
+    return user
+
+
+def build() -> Dataset:
+    owner = _user("owner@example.org", "Olga Owner")
+    colleague = _user("colleague@example.org", "Carl Colleague")
+    sanctions = Campaign(name="Sanctions")
+    detention = Campaign(name="Detention")
+    officials = {
+        "O1": Official(name="Ada President", country="US"),
+        "O2": Official(name="Bruno Ministre", country="FR"),
+        "O3": Official(name="Chege Waziri", country="KE"),
+        "O4": Official(name="Dana Copy", country="US"),
+    }
+    db.session.add_all([sanctions, detention, *officials.values()])
+    db.session.flush()
+    letters: dict[str, Letter] = {}
+
+    def letter(key, campaign, owner_user, sent_on, *, status="sent", watchers=()):
+        item = Letter(
+            reference=key,
+            subject=f"Letter {key}",
+            campaign=campaign,
+            owner=owner_user,
+            sent_on=sent_on,
+            status=status,
+            watchers=list(watchers),
+        )
+        db.session.add(item)
+        letters[key] = item
+        return item
+
+    def recipient(item, official_key, state="awaiting", *, role="to", **fields):
+        official = officials[official_key]
+        due_on = (
+            due_date(item.sent_on, item.response_window_days or 30, False, official.country)
+            if item.sent_on
+            else None
+        )
+        row = Recipient(
+            letter=item,
+            official=official,
+            role=role,
+            expects_answer=role == "to",
+            state=state,
+            due_on=due_on,
+            **fields,
+        )
+        db.session.add(row)
+        return row
+
+    def demands(item, *outcomes):
+        for position, outcome in enumerate(outcomes, start=1):
+            db.session.add(
+                Demand(
+                    letter=item,
+                    position=position,
+                    title=f"Demand {position}",
+                    text="...",
+                    outcome=outcome,
+                )
+            )
+
+    def response(item, row, received_on, kind):
+        db.session.add(
+            Response(letter=item, recipient=row, received_on=received_on, kind=kind)
+        )
+
+    l1 = letter("L1", sanctions, owner, date(2024, 1, 10))
+    o1 = recipient(l1, "O1", "responded", responded_on=date(2024, 2, 1))
+    recipient(l1, "O4", role="cc")  # due 2024-02-09, passed, but nobody expects an answer
+    response(l1, o1, date(2024, 2, 1), "substantive")
+    demands(l1, "met", "rejected")
+
+    l2 = letter("L2", sanctions, owner, date(2024, 3, 1))
+    o2 = recipient(l2, "O2", "acknowledged", acknowledged_on=date(2024, 3, 10))
+    response(l2, o2, date(2024, 3, 10), "acknowledgement")
+    demands(l2, "open")
+
+    l3 = letter("L3", detention, colleague, date(2024, 4, 1))
+    recipient(l3, "O3", paused_on=date(2024, 4, 20), remaining_days=11)
+    demands(l3, "open", "withdrawn")
+
+    l4 = letter("L4", detention, owner, date(2023, 5, 1))
+    o4 = recipient(l4, "O1", "responded", responded_on=date(2023, 7, 10))
+    response(l4, o4, date(2023, 5, 20), "acknowledgement")
+    response(l4, o4, date(2023, 7, 10), "substantive")
+    demands(l4, "partially_met")
+
+    l5 = letter("L5", detention, owner, date(2024, 2, 1))
+    recipient(l5, "O2")  # due 2024-03-02: 105 days overdue
+    demands(l5, "open")
+
+    l6 = letter("L6", None, colleague, date(2024, 5, 1), watchers=[owner])
+    recipient(l6, "O3")  # due 2024-05-31: 15 days overdue
+    demands(l6, "accepted")
+
+    l7 = letter("L7", sanctions, owner, date(2022, 1, 1))
+    recipient(l7, "O1")  # due 2022-01-31: 866 days overdue
+
+    l8 = letter("L8", sanctions, colleague, date(2024, 6, 1))
+    recipient(l8, "O4", role="cc")
+
+    l9 = letter("L9", detention, colleague, date(2024, 5, 20))
+    recipient(l9, "O2")  # due 2024-06-19: due in 4 days
+    recipient(l9, "O3", "withdrawn")
+
+    l10 = letter("L10", None, owner, None, status="draft")
+    recipient(l10, "O1")
+    demands(l10, "open")
+
+    db.session.commit()
+    return Dataset(owner, colleague, sanctions, detention, officials, letters)

@@ -1,0 +1,16 @@
+"""Dashboard figures, computed in SQL: one query per figure family, whatever the data size.
+
+Definitions every figure shares (the letters list filters use the same ones, so a
+figure's link lists exactly the letters it counts):
+
+- a letter *in scope* is sent (status other than draft, with a sent date) and matches
+  the campaign, the period (on its sent date) and, for "My work", the user who owns or
+  watches it;
+- a recipient is *expected* to answer when `expects_answer` is set (a `cc` usually is
+  not) and it has not been withdrawn;
+- *awaiting*: an expected recipient still owing an answer (state awaiting, or
+  acknowledged: an acknowledgement is not an answer);
+- *overdue*: state awaiting, clock running (not paused), due date before today;
+- *answered*: an expected recipient with a first substantive answer date
+  (`responded_on`), on time or late.
+"""
