@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from tracker.extensions import db
 
 MESSAGES = {
     400: "The request could not be understood. Check what you entered and try again.",
@@ -38,6 +42,21 @@ def handle_csrf_error(error: CSRFError):
     )
 
 
+def handle_stale_data(error: StaleDataError):
+    """A last line of defence: views check versions first, but a race can still lose."""
+    db.session.rollback()
+    current_app.logger.warning("edit conflict: %s", error)
+    return _render(409, "Someone else changed this meanwhile. Reload the page and try again.")
+
+
+def handle_integrity_error(error: IntegrityError):
+    db.session.rollback()
+    current_app.logger.warning("integrity error reached the error handler: %s", error)
+    return _render(409, "This conflicts with data saved meanwhile. Reload the page and try again.")
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
