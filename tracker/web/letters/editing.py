@@ -1,1 +1,233 @@
 """The letter form, the letter page and its status changes."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.auth import current_actor, requires
+from tracker.extensions import db
+from tracker.models import Demand, Letter, utcnow
+from tracker.services import directory, files, followup
+from tracker.services import letters as letter_service
+from tracker.web.letter_forms import (
+    OUTCOME_LABELS,
+    STANCE_LABELS,
+    ConfirmForm,
+    DemandOutcomeForm,
+    LetterForm,
+    fill_letter_form,
+    set_rows,
+)
+from tracker.web.letters import bp
+from tracker.web.letters.form_input import differences, parse_letter_form, place_errors
+from tracker.web.letters.page import build_page, load_letter
+
+FOLLOW_UP_SKIPS = ("met", "accepted", "withdrawn")
+
+
+def upload_from(storage) -> files.Upload | None:
+    """The uploaded file of a form field, read at most one byte past the limit."""
+    if storage is None or not getattr(storage, "filename", ""):
+        return None
+    data = storage.stream.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+    return files.Upload(storage.filename, data, storage.mimetype or "")
+
+
+def _render_form(form: LetterForm, letter: Letter | None, follows_up: Letter | None, **extra):
+    return render_template(
+        "letters/form.html", form=form, letter=letter, follows_up=follows_up, **extra
+    )
+
+
+def _add_official(form: LetterForm) -> int:
+    try:
+        official = directory.create_official(
+            current_actor(),
+            name=form.new_official_name.data or "",
+            title=form.new_official_title.data or "",
+            institution=form.new_official_institution.data or "",
+            country=form.new_official_country.data or None,
+            email=form.new_official_email.data or "",
+        )
+    except directory.DirectoryError as error:
+        field = getattr(form, f"new_official_{error.field or 'name'}", form.new_official_name)
+        field.errors = [*field.errors, str(error)]
+        return 400
+    empty = next((row for row in form.recipients if not row.form.official_id.data), None)
+    row = empty or form.recipients.append_entry()
+    row.form.official_id.data = str(official.id)
+    row.form.role.data = form.new_official_role.data
+    form.clear_new_official()
+    form.refresh_officials()
+    flash(f"Added {official.name} to the directory and to this letter.", "success")
+    return 200
+
+
+def _handle_form(form: LetterForm, letter: Letter | None, follows_up: Letter | None):
+    """The POST side of the new, edit and follow-up forms."""
+    if form.add_recipient.data:
+        form.recipients.append_entry()
+        form.refresh_officials()
+        return _render_form(form, letter, follows_up)
+    if form.add_demand.data:
+        form.demands.append_entry({"position": len(form.demands.entries) + 1})
+        return _render_form(form, letter, follows_up)
+    if form.add_official.data:
+        status = _add_official(form)
+        return _render_form(form, letter, follows_up), status
+    if not form.validate():
+        return _render_form(form, letter, follows_up), 400
+    follows_up_id = letter.follows_up_id if letter else (follows_up.id if follows_up else None)
+    parsed = parse_letter_form(form, follows_up_id, current_user.id)
+    upload = upload_from(form.file.data)
+    now = utcnow()
+    try:
+        if letter is None:
+            saved = letter_service.create_letter(current_actor(), parsed.data, now, upload)
+        else:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+            saved = letter_service.update_letter(
+                current_actor(), letter, parsed.data, version, now, upload
+            )
+    except letter_service.LetterError as error:
+        general = place_errors(form, parsed, error.errors)
+        status = 413 if error.too_large else 400
+        return _render_form(form, letter, follows_up, general_errors=general), status
+    except letter_service.EditConflict as conflict:
+        current = load_letter(conflict.current.id)
+        form.version.data = str(current.version)
+        changed = differences(letter_service.letter_input_from(current), parsed.data)
+        return _render_form(form, current, follows_up, conflict=changed), 409
+    flash(f"Saved letter {saved.reference}.", "success")
+    return redirect(url_for("letters.show", letter_id=saved.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("editor")
+def new():
+    form = LetterForm()
+    if request.method == "POST":
+        return _handle_form(form, None, None)
+    form.reference.data = letter_service.next_reference(followup.organisation_today(utcnow()))
+    form.owner_id.data = str(current_user.id)
+    form.response_window_days.data = current_app.config["TRACKER_RESPONSE_WINDOW_DAYS"]
+    return _render_form(form, None, None)
+
+
+@bp.route("/<int:letter_id>/follow-up", methods=["GET", "POST"])
+@requires("editor")
+def follow_up(letter_id: int):
+    original = load_letter(letter_id)
+    form = LetterForm()
+    if request.method == "POST":
+        return _handle_form(form, None, original)
+    form.reference.data = letter_service.next_reference(followup.organisation_today(utcnow()))
+    form.subject.data = f"Follow-up: {original.subject}"[:500]
+    form.campaign_id.data = str(original.campaign_id or "")
+    form.channel.data = original.channel
+    form.signatories.data = original.signatories
+    form.owner_id.data = str(current_user.id)
+    form.watcher_ids.data = [str(user.id) for user in original.watchers]
+    form.response_window_days.data = original.response_window_days
+    form.day_kind.data = "business" if original.business_days else "calendar"
+    pending = [d for d in original.demands if d.outcome not in FOLLOW_UP_SKIPS]
+    set_rows(form, original.recipients, pending, with_ids=False)
+    return _render_form(form, None, original)
+
+
+@bp.route("/<int:letter_id>/edit", methods=["GET", "POST"])
+@requires("editor")
+def edit(letter_id: int):
+    letter = load_letter(letter_id)
+    form = LetterForm()
+    if request.method == "POST":
+        return _handle_form(form, letter, letter.follows_up)
+    fill_letter_form(form, letter)
+    return _render_form(form, letter, letter.follows_up)
+
+
+def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra):
+    page = build_page(letter_id, followup.organisation_today(utcnow()))
+    forms = dict(outcome_forms or {})
+    for view in page.demands:
+        demand = view.demand
+        if demand.id not in forms:
+            form = DemandOutcomeForm(prefix=f"d{demand.id}", formdata=None)
+            form.outcome.data = demand.outcome
+            form.note.data = demand.outcome_note
+            form.version.data = str(demand.version)
+            forms[demand.id] = form
+    return render_template(
+        "letters/show.html",
+        page=page,
+        letter=page.letter,
+        outcome_forms=forms,
+        close_form=ConfirmForm(formdata=None),
+        can_edit=current_user.has_role("editor"),
+        stance_labels=STANCE_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        **extra,
+    ), status
+
+
+@bp.route("/<int:letter_id>")
+@requires("viewer")
+def show(letter_id: int):
+    return _render_show(letter_id)
+
+
+@bp.route("/<int:letter_id>/close", methods=["POST"])
+@requires("editor")
+def close(letter_id: int):
+    letter = load_letter(letter_id)
+    try:
+        letter_service.close_letter(current_actor(), letter, utcnow())
+    except letter_service.EditConflict:
+        flash("Someone else changed this letter meanwhile; check it and close it again.", "error")
+        return _render_show(letter_id, status=409)
+    flash(f"Closed letter {letter.reference}; its pending reminders are cancelled.", "success")
+    return redirect(url_for("letters.show", letter_id=letter_id))
+
+
+@bp.route("/demands/<int:demand_id>/outcome", methods=["POST"])
+@requires("editor")
+def demand_outcome(demand_id: int):
+    demand = db.session.get(Demand, demand_id) or abort(404)
+    letter_id = demand.letter_id
+    form = DemandOutcomeForm(prefix=f"d{demand.id}")
+    if not form.validate():
+        return _render_show(letter_id, {demand.id: form}, 400)
+    version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+    try:
+        letter_service.set_demand_outcome(
+            current_actor(), demand, form.outcome.data, form.note.data or "", version, utcnow()
+        )
+    except letter_service.LetterError as error:
+        for key, message in error.errors.items():
+            field = form[key] if key in form._fields else form.outcome
+            field.errors = [*field.errors, message]
+        return _render_show(letter_id, {demand.id: form}, 400)
+    except letter_service.EditConflict as conflict:
+        current = db.session.get(Demand, conflict.current.id)
+        db.session.refresh(current)
+        form.version.data = str(current.version)
+        message = (
+            f"Someone else set this demand's outcome meanwhile, to "
+            f"“{OUTCOME_LABELS[current.outcome]}”"
+            f"{': ' + current.outcome_note if current.outcome_note else ''}. Your choice is "
+            "kept below: save again to replace theirs."
+        )
+        form.outcome.errors = [*form.outcome.errors, message]
+        return _render_show(letter_id, {demand.id: form}, 409)
+    flash(f"Demand {demand.position}: {OUTCOME_LABELS[demand.outcome]}.", "success")
+    return redirect(url_for("letters.show", letter_id=letter_id, _anchor=f"demand-{demand.id}"))
+
+
+@bp.route("/<int:letter_id>/file")
+@requires("viewer")
+def download(letter_id: int):
+    letter = db.session.get(Letter, letter_id) or abort(404)
+    if not letter.file_key:
+        abort(404)
+    return files.download(letter.file_key, letter.file_name or "letter", letter.file_type or "")

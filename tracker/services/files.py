@@ -1,0 +1,140 @@
+"""Uploaded letter and response files: checked, stored outside the web root, served as downloads.
+
+A file is accepted only when its extension and its first bytes agree: a PDF starts with
+`%PDF-`, a DOCX is a zip holding `word/document.xml`, a TXT decodes as text. The name
+on disk is a random key; the name the user gave is kept in the database only, so no
+uploaded name ever becomes a path.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from flask import Response, abort, current_app, send_file
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TXT = "text/plain; charset=utf-8"
+ALLOWED = {".pdf": PDF, ".docx": DOCX, ".txt": TXT}
+ALLOWED_LABEL = "PDF, DOCX or TXT"
+
+
+class FileRejected(ValueError):
+    """The upload cannot be kept; the message is for the user."""
+
+    def __init__(self, message: str, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    name: str
+    content_type: str
+    size: int
+
+
+def _looks_like_docx(data: bytes) -> bool:
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError):
+        return False
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
+
+
+_CONTENT_CHECKS = {
+    ".pdf": lambda data: data.startswith(b"%PDF-"),
+    ".docx": _looks_like_docx,
+    ".txt": _looks_like_text,
+}
+
+
+def safe_name(filename: str) -> str:
+    """The last path component, without control characters, at most 255 characters."""
+    name = PurePath(filename.replace("\\", "/")).name
+    name = "".join(char for char in name if char.isprintable()).strip()
+    return name[-255:] or "file"
+
+
+def check_upload(upload: Upload, max_bytes: int) -> str:
+    """The content type to store the upload with, or FileRejected."""
+    if len(upload.data) > max_bytes:
+        limit_mb = max_bytes / (1024 * 1024)
+        raise FileRejected(f"The file is too large: at most {limit_mb:g} MB.", too_large=True)
+    if not upload.data:
+        raise FileRejected("The file is empty.")
+    extension = PurePath(upload.filename.lower()).suffix
+    if extension not in ALLOWED:
+        raise FileRejected(f"Upload a {ALLOWED_LABEL} file.")
+    if not _CONTENT_CHECKS[extension](upload.data):
+        raise FileRejected(
+            f"This file is not really a {extension[1:].upper()} file: its content does not match."
+        )
+    return ALLOWED[extension]
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_PATH"])
+
+
+def _path_for(key: str) -> Path:
+    if not key or not all(char.isalnum() or char in "-_" for char in key):
+        raise ValueError(f"not a stored file key: {key!r}")
+    return _upload_dir() / key
+
+
+def store(upload: Upload) -> StoredFile:
+    """Check and write the upload under a random key; call `check_upload` first for messages."""
+    content_type = check_upload(upload, current_app.config["MAX_UPLOAD_BYTES"])
+    directory = _upload_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = secrets.token_urlsafe(24)
+    descriptor = os.open(_path_for(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(upload.data)
+    return StoredFile(key, safe_name(upload.filename), content_type, len(upload.data))
+
+
+def remove(key: str | None) -> None:
+    """Delete a stored file; a file already gone is not an error."""
+    if key:
+        _path_for(key).unlink(missing_ok=True)
+
+
+def download(key: str, name: str, content_type: str) -> Response:
+    """Serve a stored file as an attachment, never rendered inline by the browser."""
+    path = _path_for(key)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=content_type, as_attachment=True, download_name=name, max_age=0
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,235 @@
+"""Forms for the letter page: the letter with its recipients and demands, responses, outcomes.
+
+The recipient and demand lists are FieldLists of sub-forms. Rows are added without
+JavaScript by a submit button that re-renders the form with one more empty row;
+demands are reordered by their "Order" number; a ticked "Remove" drops a row.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tracker.extensions import db
+from tracker.models import Campaign, Demand, Letter, Official, User
+
+CHANNEL_LABELS = {
+    "email": "Email",
+    "post": "Post",
+    "fax": "Fax",
+    "hand_delivery": "Hand delivery",
+    "portal": "Portal",
+    "other": "Other",
+}
+CHANNEL_CHOICES = [SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()]
+ROLE_CHOICES = [SelectChoice("to", "to"), SelectChoice("cc", "cc")]
+DAY_KIND_CHOICES = [
+    SelectChoice("calendar", "Calendar days"),
+    SelectChoice("business", "Business days (weekends and public holidays skipped)"),
+]
+KIND_CHOICES = [
+    SelectChoice("acknowledgement", "Acknowledgement (the clock keeps running)"),
+    SelectChoice("substantive", "Substantive reply"),
+    SelectChoice("refusal", "Refusal"),
+]
+STANCE_LABELS = {
+    "not_addressed": "Not addressed",
+    "accepted": "Accepted",
+    "partially": "Partially",
+    "rejected": "Rejected",
+    "noted": "Noted",
+}
+STANCE_CHOICES = [SelectChoice(value, label) for value, label in STANCE_LABELS.items()]
+OUTCOME_LABELS = {
+    "open": "Open",
+    "accepted": "Accepted",
+    "partially_met": "Partially met",
+    "met": "Met",
+    "rejected": "Rejected",
+    "withdrawn": "Withdrawn",
+}
+OUTCOME_CHOICES = [SelectChoice(value, label) for value, label in OUTCOME_LABELS.items()]
+
+
+class RecipientRow(Form):
+    official_id = SelectField("Official", choices=[], validate_choice=False)
+    role = SelectField("As", choices=ROLE_CHOICES, default="to")
+    expects_answer = BooleanField("A cc expects an answer")
+    remove = BooleanField("Remove")
+
+
+class DemandRow(Form):
+    id = HiddenField()
+    position = IntegerField("Order", validators=[Optional(), NumberRange(min=0, max=10_000)])
+    title = StringField("Short title", validators=[Length(max=200)])
+    text = TextAreaField("Verbatim text")
+    remove = BooleanField("Remove")
+
+
+class LetterForm(FlaskForm):
+    reference = StringField("Reference", validators=[Length(max=64)])
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=500)])
+    campaign_id = SelectField("Campaign", choices=[], validate_choice=False)
+    sent_on = DateField("Date sent", validators=[Optional()])
+    channel = SelectField("Channel", choices=CHANNEL_CHOICES, default="email")
+    body = TextAreaField("Full text")
+    file = FileField("Original file")
+    signatories = TextAreaField("Signatories")
+    owner_id = SelectField("Owner", choices=[], validate_choice=False)
+    watcher_ids = SelectMultipleField("Watchers", choices=[], validate_choice=False)
+    response_window_days = IntegerField(
+        "Response window (days)", default=30, validators=[InputRequired(), NumberRange(0, 3650)]
+    )
+    day_kind = SelectField("Count", choices=DAY_KIND_CHOICES, default="calendar")
+    follows_up_id = HiddenField()
+    version = HiddenField()
+    recipients = FieldList(FormField(RecipientRow), min_entries=1, max_entries=200)
+    demands = FieldList(FormField(DemandRow), min_entries=1, max_entries=200)
+    new_official_name = StringField("Name", validators=[Length(max=200)])
+    new_official_title = StringField("Title", validators=[Length(max=200)])
+    new_official_institution = StringField("Institution", validators=[Length(max=200)])
+    new_official_country = StringField("Country (two letters, e.g. US)", validators=[Length(max=2)])
+    new_official_email = StringField("Email", validators=[Length(max=254)])
+    new_official_role = SelectField("As", choices=ROLE_CHOICES, default="to")
+    add_official = SubmitField("Create official and add as recipient")
+    add_recipient = SubmitField("Add another recipient")
+    add_demand = SubmitField("Add another demand")
+    save = SubmitField("Save letter")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.campaign_id.choices = [SelectChoice("", "— none —")] + [
+            SelectChoice(str(campaign.id), campaign.name) for campaign in _campaigns()
+        ]
+        users = _staff()
+        self.owner_id.choices = [SelectChoice(str(user.id), user.name) for user in users]
+        self.watcher_ids.choices = [SelectChoice(str(user.id), user.name) for user in users]
+        self.refresh_officials()
+
+    def refresh_officials(self) -> None:
+        choices = [SelectChoice("", "— choose an official —")] + [
+            SelectChoice(str(official.id), _official_label(official)) for official in _officials()
+        ]
+        for row in self.recipients:
+            row.form.official_id.choices = choices
+
+    def clear_new_official(self) -> None:
+        for name in ("name", "title", "institution", "country", "email"):
+            field = getattr(self, f"new_official_{name}")
+            field.data = ""
+            field.raw_data = []
+
+
+def _official_label(official: Official) -> str:
+    detail = ", ".join(part for part in (official.title, official.institution) if part)
+    return f"{official.name} ({detail})" if detail else official.name
+
+
+def _campaigns() -> list[Campaign]:
+    return list(db.session.scalars(select(Campaign).order_by(Campaign.archived, Campaign.name)))
+
+
+def _staff() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.is_active_account).order_by(User.name)))
+
+
+def _officials() -> list[Official]:
+    return list(db.session.scalars(select(Official).order_by(Official.name)))
+
+
+def fill_letter_form(form: LetterForm, letter: Letter) -> None:
+    """Load a letter into a freshly built form (GET)."""
+    form.reference.data = letter.reference
+    form.subject.data = letter.subject
+    form.campaign_id.data = str(letter.campaign_id or "")
+    form.sent_on.data = letter.sent_on
+    form.channel.data = letter.channel
+    form.body.data = letter.body
+    form.signatories.data = letter.signatories
+    form.owner_id.data = str(letter.owner_id)
+    form.watcher_ids.data = [str(user.id) for user in letter.watchers]
+    form.response_window_days.data = letter.response_window_days
+    form.day_kind.data = "business" if letter.business_days else "calendar"
+    form.follows_up_id.data = str(letter.follows_up_id or "")
+    form.version.data = str(letter.version)
+    set_rows(form, letter.recipients, letter.demands)
+
+
+def set_rows(form: LetterForm, recipients, demands, with_ids: bool = True) -> None:
+    """Replace the recipient and demand rows (each list keeps at least one empty row)."""
+    while form.recipients.entries:
+        form.recipients.pop_entry()
+    while form.demands.entries:
+        form.demands.pop_entry()
+    for recipient in recipients:
+        form.recipients.append_entry(
+            {
+                "official_id": str(recipient.official_id),
+                "role": recipient.role,
+                "expects_answer": recipient.role == "cc" and recipient.expects_answer,
+            }
+        )
+    for position, demand in enumerate(demands, start=1):
+        form.demands.append_entry(
+            {
+                "id": str(demand.id) if with_ids else "",
+                "position": position,
+                "title": demand.title,
+                "text": demand.text,
+            }
+        )
+    if not form.recipients.entries:
+        form.recipients.append_entry()
+    if not form.demands.entries:
+        form.demands.append_entry()
+    form.refresh_officials()
+
+
+class ResponseForm(FlaskForm):
+    recipient_id = SelectField("From", choices=[], validate_choice=False)
+    received_on = DateField("Date received", validators=[InputRequired()])
+    channel = SelectField("Channel", choices=CHANNEL_CHOICES, default="email")
+    kind = SelectField("Kind", choices=KIND_CHOICES, default="substantive")
+    summary = TextAreaField("Summary")
+    body = TextAreaField("Full text")
+    file = FileField("File")
+    save = SubmitField("Record response")
+
+    def set_recipients(self, letter: Letter) -> None:
+        self.recipient_id.choices = [SelectChoice("", "— choose —")] + [
+            SelectChoice(str(r.id), f"{r.official.name} ({r.role})") for r in letter.recipients
+        ]
+
+
+def stance_field_name(demand: Demand) -> str:
+    return f"stance-{demand.id}"
+
+
+class DemandOutcomeForm(FlaskForm):
+    outcome = SelectField("Outcome", choices=OUTCOME_CHOICES)
+    note = TextAreaField("Note", validators=[Length(max=5000)])
+    version = HiddenField()
+    save = SubmitField("Set outcome")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with its CSRF token (close a letter)."""
+
+    submit = SubmitField("Close letter")

@@ -1,0 +1,148 @@
+"""Between the letter form and the letter service: parsing rows, placing errors, conflicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.models import Campaign, Official, User
+from tracker.services.letters import DemandInput, LetterInput, RecipientInput
+from tracker.web.letter_forms import CHANNEL_LABELS, LetterForm
+
+
+@dataclass(frozen=True)
+class ParsedLetter:
+    data: LetterInput
+    # The form row each recipient / demand of `data` came from, to place errors.
+    recipient_rows: tuple[int, ...]
+    demand_rows: tuple[int, ...]
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _recipients(form: LetterForm) -> tuple[list[RecipientInput], list[int]]:
+    inputs, rows = [], []
+    for index, row in enumerate(form.recipients):
+        fields = row.form
+        raw = (fields.official_id.data or "").strip()
+        if fields.remove.data or not raw:
+            continue
+        role = fields.role.data
+        inputs.append(
+            RecipientInput(
+                official_id=_int_or_none(raw) or -1,  # the service names it unknown
+                role=role,
+                expects_answer=True if role == "to" else bool(fields.expects_answer.data),
+            )
+        )
+        rows.append(index)
+    return inputs, rows
+
+
+def _demands(form: LetterForm) -> tuple[list[DemandInput], list[int]]:
+    candidates = []
+    for index, row in enumerate(form.demands):
+        fields = row.form
+        demand_id = _int_or_none(fields.id.data)
+        title, text = (fields.title.data or "").strip(), (fields.text.data or "").strip()
+        if fields.remove.data or (demand_id is None and not title and not text):
+            continue  # a blank new row is just the spare row
+        order = fields.position.data if fields.position.data is not None else 10**6
+        candidates.append((order, index, DemandInput(title=title, text=text, id=demand_id)))
+    candidates.sort(key=lambda item: (item[0], item[1]))
+    return [item[2] for item in candidates], [item[1] for item in candidates]
+
+
+def parse_letter_form(
+    form: LetterForm, follows_up_id: int | None, default_owner_id: int
+) -> ParsedLetter:
+    recipients, recipient_rows = _recipients(form)
+    demands, demand_rows = _demands(form)
+    data = LetterInput(
+        subject=form.subject.data or "",
+        owner_id=_int_or_none(form.owner_id.data) or default_owner_id,
+        reference=(form.reference.data or "").strip() or None,
+        campaign_id=_int_or_none(form.campaign_id.data),
+        sent_on=form.sent_on.data,
+        channel=form.channel.data,
+        body=form.body.data or "",
+        signatories=form.signatories.data or "",
+        watcher_ids=tuple(sorted({_int_or_none(v) or -1 for v in form.watcher_ids.data or []})),
+        response_window_days=form.response_window_days.data or 0,
+        business_days=form.day_kind.data == "business",
+        follows_up_id=follows_up_id,
+        recipients=tuple(recipients),
+        demands=tuple(demands),
+    )
+    return ParsedLetter(data, tuple(recipient_rows), tuple(demand_rows))
+
+
+def _add_error(field, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+def place_errors(form: LetterForm, parsed: ParsedLetter, errors: dict[str, str]) -> list[str]:
+    """Put each message next to its field; return those that belong to no single field."""
+    general = []
+    for key, message in errors.items():
+        list_name, _, rest = key.partition("-")
+        if list_name in ("recipients", "demands") and rest:
+            index, _, name = rest.partition("-")
+            rows = parsed.recipient_rows if list_name == "recipients" else parsed.demand_rows
+            entries = getattr(form, list_name).entries
+            _add_error(getattr(entries[rows[int(index)]].form, name), message)
+        elif key in form._fields and key not in ("recipients", "demands"):
+            _add_error(form[key], message)
+        else:
+            general.append(message)
+    return general
+
+
+# --- edit conflicts ----------------------------------------------------------------
+
+
+def _names(model, ids) -> dict[int, str]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def _readable(data: LetterInput, officials, users, campaigns) -> dict[str, str]:
+    return {
+        "Reference": data.reference or "",
+        "Subject": data.subject.strip(),
+        "Campaign": campaigns.get(data.campaign_id, "none"),
+        "Date sent": data.sent_on.isoformat() if data.sent_on else "not sent",
+        "Channel": CHANNEL_LABELS.get(data.channel, data.channel),
+        "Full text": data.body.strip(),
+        "Signatories": data.signatories.strip(),
+        "Owner": users.get(data.owner_id, "?"),
+        "Watchers": ", ".join(sorted(users.get(i, "?") for i in data.watcher_ids)),
+        "Response window": f"{data.response_window_days} "
+        f"{'business' if data.business_days else 'calendar'} days",
+        "Recipients": "; ".join(
+            f"{officials.get(r.official_id, 'unknown')} ({r.role}"
+            f"{', expects an answer' if r.role == 'cc' and r.expects else ''})"
+            for r in data.recipients
+        ),
+        "Demands": "\n".join(
+            f"{position}. {d.title.strip()}: {d.text.strip()}"
+            for position, d in enumerate(data.demands, start=1)
+        ),
+    }
+
+
+def differences(theirs: LetterInput, mine: LetterInput) -> list[tuple[str, str, str]]:
+    """(label, saved value, your value) for every field where the two versions differ."""
+    officials = _names(Official, [r.official_id for r in theirs.recipients + mine.recipients])
+    users = _names(User, [theirs.owner_id, mine.owner_id, *theirs.watcher_ids, *mine.watcher_ids])
+    campaigns = _names(Campaign, [i for i in (theirs.campaign_id, mine.campaign_id) if i])
+    saved = _readable(theirs, officials, users, campaigns)
+    yours = _readable(mine, officials, users, campaigns)
+    return [(label, saved[label], yours[label]) for label in saved if saved[label] != yours[label]]

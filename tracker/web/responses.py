@@ -1,0 +1,86 @@
+"""Recording a response to a letter, and downloading a response's file."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from tracker.auth import current_actor, requires
+from tracker.extensions import db
+from tracker.models import STANCES, Response, utcnow
+from tracker.services import files
+from tracker.services.responses import ResponseError, ResponseInput, record_response
+from tracker.web.letter_forms import STANCE_CHOICES, ResponseForm, stance_field_name
+from tracker.web.letters.editing import upload_from
+from tracker.web.letters.page import load_letter
+
+bp = Blueprint("responses", __name__, url_prefix="/letters")
+
+
+def _stances(letter) -> dict[int, str]:
+    """The stance chosen for each demand; anything unknown goes to the service to refuse."""
+    chosen = {}
+    for demand in letter.demands:
+        value = request.form.get(stance_field_name(demand), "not_addressed")
+        chosen[demand.id] = value if value in STANCES else value[:20]
+    return chosen
+
+
+def _render(form: ResponseForm, letter, stances: dict[int, str], errors: dict[str, str]):
+    return render_template(
+        "responses/form.html",
+        form=form,
+        letter=letter,
+        stances=stances,
+        stance_choices=STANCE_CHOICES,
+        stance_field_name=stance_field_name,
+        errors=errors,
+    )
+
+
+@bp.route("/<int:letter_id>/responses/new", methods=["GET", "POST"])
+@requires("editor")
+def new(letter_id: int):
+    letter = load_letter(letter_id)
+    form = ResponseForm()
+    form.set_recipients(letter)
+    if request.method == "GET":
+        chosen = request.args.get("recipient", type=int)
+        if chosen is not None:
+            form.recipient_id.data = str(chosen)
+        return _render(form, letter, {}, {})
+    stances = _stances(letter)
+    if not form.validate():
+        return _render(form, letter, stances, {}), 400
+    raw_recipient = (form.recipient_id.data or "").strip()
+    data = ResponseInput(
+        recipient_id=int(raw_recipient) if raw_recipient.isdigit() else -1,
+        received_on=form.received_on.data,
+        kind=form.kind.data,
+        channel=form.channel.data,
+        summary=form.summary.data or "",
+        body=form.body.data or "",
+        stances=stances,
+    )
+    try:
+        record_response(current_actor(), letter, data, utcnow(), upload_from(form.file.data))
+    except ResponseError as error:
+        leftover = {}
+        for key, message in error.errors.items():
+            if key in form._fields:
+                form[key].errors = [*form[key].errors, message]
+            else:
+                leftover[key] = message
+        return _render(form, letter, stances, leftover), error.status
+    flash("Response recorded.", "success")
+    return redirect(url_for("letters.show", letter_id=letter.id, _anchor="responses"))
+
+
+@bp.route("/<int:letter_id>/responses/<int:response_id>/file")
+@requires("viewer")
+def download(letter_id: int, response_id: int):
+    response = db.session.get(Response, response_id)
+    if response is None or response.letter_id != letter_id or not response.file_key:
+        abort(404)
+    return files.download(
+        response.file_key, response.file_name or "response", response.file_type or ""
+    )
