@@ -55,7 +55,7 @@ def _check_length(value: str, limit: int, field: str, label: str) -> None:
         raise DirectoryError(f"{label} is too long (at most {limit} characters).", field)
 
 
-def _clean_official(
+def clean_official_values(
     *,
     name: str,
     title: str,
@@ -111,7 +111,7 @@ def create_official(
     notes: str = "",
 ) -> Official:
     """Validate, add, audit and commit a new official. Names are unique, ignoring case."""
-    values = _clean_official(
+    values = clean_official_values(
         name=name,
         title=title,
         institution=institution,
@@ -160,7 +160,7 @@ def update_official(
     """Save an edit made on a form loaded at `expected_version`; a stale one is refused."""
     if official.version != expected_version:
         raise EditConflict("official")
-    values = _clean_official(
+    values = clean_official_values(
         name=name,
         title=title,
         institution=institution,
@@ -187,7 +187,7 @@ def update_official(
     return official
 
 
-def _clean_campaign(name: str, description: str) -> dict[str, str]:
+def clean_campaign_values(name: str, description: str) -> dict[str, str]:
     values = {"name": clean_name(name), "description": (description or "").strip()}
     if not values["name"]:
         raise DirectoryError("Give the campaign a name.", "name")
@@ -212,7 +212,7 @@ def _commit_campaign() -> None:
 
 
 def create_campaign(actor: Actor, *, name: str, description: str = "") -> Campaign:
-    values = _clean_campaign(name, description)
+    values = clean_campaign_values(name, description)
     _refuse_duplicate_campaign(values["name"])
     campaign = Campaign(**values)
     db.session.add(campaign)
@@ -238,7 +238,7 @@ def update_campaign(
 ) -> Campaign:
     if campaign.version != expected_version:
         raise EditConflict("campaign")
-    values = _clean_campaign(name, description)
+    values = clean_campaign_values(name, description)
     _refuse_duplicate_campaign(values["name"], keep_id=campaign.id)
     changes = changes_between(campaign, values)
     if not changes:

@@ -1,1 +1,79 @@
 """The letters list: search, filters, sorting, CSV export and import."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request, stream_with_context
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from tracker.auth import requires
+from tracker.extensions import db
+from tracker.models import DEMAND_OUTCOMES, Official, User, utcnow
+from tracker.services import csv_export, directory_query
+from tracker.services.followup import organisation_today
+from tracker.services.letter_query import (
+    LETTER_STATES,
+    SORTS,
+    LetterFilters,
+    search_letters,
+)
+from tracker.web.letters import bp
+from tracker.web.letters import importing as _importing  # noqa: F401  (registers routes)
+
+SORT_LABELS = {
+    "reference": "Reference",
+    "subject": "Subject",
+    "sent_on": "Date sent",
+    "due_on": "Next due date",
+    "overdue": "Days overdue",
+}
+
+
+def _filter_choices() -> dict[str, list[SelectChoice]]:
+    """Options of the filter form; three queries whatever the number of letters."""
+    officials = db.session.execute(
+        select(Official.id, Official.name).order_by(func.lower(Official.name), Official.id)
+    ).all()
+    owners = db.session.execute(select(User.id, User.name).order_by(func.lower(User.name))).all()
+    return {
+        "campaign": [SelectChoice(str(i), name) for i, name in directory_query.campaign_choices()],
+        "official": [SelectChoice(str(i), name) for i, name in officials],
+        "owner": [SelectChoice(str(i), name) for i, name in owners],
+        "state": [SelectChoice(state, state) for state in LETTER_STATES],
+        "outcome": [
+            SelectChoice(outcome, outcome.replace("_", " ")) for outcome in DEMAND_OUTCOMES
+        ],
+        "sort": [SelectChoice(sort, SORT_LABELS[sort]) for sort in SORTS],
+    }
+
+
+@bp.route("")
+@requires("viewer")
+def index():
+    filters, errors = LetterFilters.from_args(request.args)
+    page = search_letters(filters, organisation_today(utcnow()))
+    return render_template(
+        "letters/index.html",
+        page=page,
+        filters=filters,
+        errors=errors,
+        choices=_filter_choices(),
+        sort_labels=SORT_LABELS,
+    ), (400 if errors else 200)
+
+
+@bp.route("/export.csv")
+@requires("viewer")
+def export_csv():
+    filters, errors = LetterFilters.from_args(request.args)
+    if errors:
+        return Response(
+            "\n".join(errors.values()) + "\n", status=400, mimetype="text/plain; charset=utf-8"
+        )
+    today = organisation_today(utcnow())
+    stamp = today.isoformat()
+    return Response(
+        stream_with_context(csv_export.export_csv_chunks(filters, today)),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="letters-{stamp}.csv"'},
+    )
