@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from tracker import scheduler
+from tracker.import_command import import_csv
 from tracker.models import ROLES
 from tracker.services import accounts
 from tracker.services.audit import Actor
@@ -73,6 +74,9 @@ def run_scheduler():
     """Run the scheduler process (one per deployment): sweeps and heartbeat."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
     scheduler.run(current_app._get_current_object())
+
+
+tracker_cli.add_command(import_csv)
 
 
 def init_app(app: Flask) -> None:

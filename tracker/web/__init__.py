@@ -46,9 +46,9 @@ def navigation() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, health, letters, main, responses
+    from tracker.web import admin, campaigns, health, letters, main, officials, responses
 
-    for module in (main, admin, health, letters, responses):
+    for module in (main, admin, health, letters, responses, officials, campaigns):
         app.register_blueprint(module.bp)
     app.context_processor(scheduler_warning)
     app.context_processor(navigation)
