@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from tracker import scheduler
+from tracker import extraction, scheduler
+from tracker.domain.letter_parser import parse_letter
 from tracker.import_command import import_csv
 from tracker.models import ROLES
 from tracker.services import accounts
@@ -77,6 +80,19 @@ def run_scheduler():
 
 
 tracker_cli.add_command(import_csv)
+
+
+@tracker_cli.command("extract")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def extract_letter(path: Path):
+    """Print what the letter parser finds in a PDF, DOCX, TXT or EML file, as JSON."""
+    try:
+        letter = extraction.extract_text(
+            path.name, path.read_bytes(), max_bytes=current_app.config["MAX_UPLOAD_BYTES"]
+        )
+    except extraction.UnreadableLetter as error:
+        raise click.ClickException(error.message) from error
+    click.echo(json.dumps(parse_letter(letter.text).to_dict(), ensure_ascii=False, indent=2))
 
 
 def init_app(app: Flask) -> None:
