@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from tracker import extraction, scheduler
+from tracker import extraction, heartbeat, scheduler
 from tracker.domain.letter_parser import parse_letter
+from tracker.extensions import db
 from tracker.import_command import import_csv
-from tracker.models import ROLES
-from tracker.services import accounts
+from tracker.models import ROLES, utcnow
+from tracker.services import accounts, sweep
 from tracker.services.audit import Actor
 
 tracker_cli = AppGroup("tracker", help="Tracker's own commands.")
@@ -77,6 +79,37 @@ def run_scheduler():
     """Run the scheduler process (one per deployment): sweeps and heartbeat."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
     scheduler.run(current_app._get_current_object())
+
+
+@tracker_cli.command("sweep")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="ISO-TIME",
+    help="Sweep as if it were this time (e.g. 2024-05-01T09:00:00Z); default: now.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Send at most N.")
+def sweep_once(now_text: str | None, limit: int | None):
+    """Send the reminders and digests that are due, once, and exit (for cron and tests)."""
+    now = utcnow()
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text.replace("Z", "+00:00"))
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--now") from error
+        if now.tzinfo is None:
+            raise click.BadParameter(
+                "give a time zone, e.g. 2024-05-01T09:00:00Z", param_hint="--now"
+            )
+    name = scheduler.process_name()
+    result = sweep.run_sweep(now.astimezone(UTC), limit=limit, worker=name)
+    heartbeat.beat(name, utcnow(), utcnow(), sent=result.sent + result.digests)
+    db.session.commit()
+    click.echo(
+        f"claimed {result.claimed}, sent {result.sent}, retried {result.retried}, "
+        f"failed {result.failed}, cancelled {result.cancelled}, digests {result.digests}"
+    )
 
 
 tracker_cli.add_command(import_csv)

@@ -19,6 +19,7 @@ from flask import Flask
 from tracker import heartbeat
 from tracker.extensions import db
 from tracker.models import utcnow
+from tracker.services import sweep
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,13 @@ def process_name() -> str:
 
 
 def tick(app: Flask, name: str, started_at: datetime) -> None:
-    """One scheduled run: sweep what is due, then record the heartbeat."""
+    """One scheduled run: sweep what is due (reminders, then digests), then beat."""
     with app.app_context():
         try:
-            now = utcnow()
-            heartbeat.beat(name, now, started_at, sent=0)
+            result = sweep.run_sweep(utcnow(), worker=name)
+            if result.claimed or result.digests:
+                log.info("sweep: %s", result)
+            heartbeat.beat(name, utcnow(), started_at, sent=result.sent + result.digests)
             db.session.commit()
         except Exception:
             db.session.rollback()

@@ -292,6 +292,9 @@ def retry_reminder(actor: Actor, reminder: Reminder, now: datetime) -> None:
 
 
 __all__ = [
+    "MAX_EXTENSION_DAYS",
+    "MAX_SNOOZE_DAYS",
+    "RUNNING_STATES",
     "Attention",
     "AttentionItem",
     "FollowUpError",

@@ -114,7 +114,8 @@ def restart_clocks(letter: Letter) -> None:
 # --- reminder rows -----------------------------------------------------------------
 
 
-def _plan_for(recipient: Recipient, settings: LadderSettings) -> list[ladder.PlannedStep]:
+def planned_steps(recipient: Recipient, settings: LadderSettings) -> list[ladder.PlannedStep]:
+    """The ladder steps this recipient should have now (sent or not)."""
     planned = ladder.plan(
         recipient.due_on,
         settings.steps,
@@ -138,7 +139,7 @@ def _apply_plan(
     existing = [
         ladder.ExistingReminder(row.step, row.state, row.due_at) for row in by_step.values()
     ]  # type: ignore[arg-type]
-    decision = ladder.replan(existing, _plan_for(recipient, settings), now)
+    decision = ladder.replan(existing, planned_steps(recipient, settings), now)
     for planned in decision.create:
         due_at = planned.due_at
         db.session.add(

@@ -46,9 +46,18 @@ def navigation() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, campaigns, health, letters, main, officials, responses
+    from tracker.web import (
+        admin,
+        campaigns,
+        followup,
+        health,
+        letters,
+        main,
+        officials,
+        responses,
+    )
 
-    for module in (main, admin, health, letters, responses, officials, campaigns):
+    for module in (main, admin, health, letters, responses, followup, officials, campaigns):
         app.register_blueprint(module.bp)
     app.context_processor(scheduler_warning)
     app.context_processor(navigation)

@@ -1,0 +1,247 @@
+"""Outgoing email: compose from templates/email/, send over SMTP or keep in the outbox.
+
+`MAIL_URL` chooses the transport:
+
+- unset: no email leaves the machine; every message is kept in the outbox
+  (OutboxMessage), which admins read at /admin/outbox.
+- `smtp://[user:password@]host[:port]`: plain SMTP (port 25 by default);
+  add `?starttls=1` to require STARTTLS (port 587 by default).
+- `smtps://[user:password@]host[:port]`: SMTP over TLS from the first byte (port 465).
+
+User name and password are percent-decoded, so `p%40ss` means `p@ss`. Every socket
+operation gives up after `MAIL_TIMEOUT` seconds (30 by default). Each email that is
+delivered (to the server, or to the outbox when there is none) is also kept in the
+outbox; an attempt that failed is not, its error is kept on the reminder instead.
+
+Nothing here commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, parseaddr
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app
+
+from tracker.domain import ladder
+from tracker.extensions import db
+from tracker.models import OutboxMessage
+
+Outcome = Literal["sent", "retry", "fail"]
+
+
+@dataclass(frozen=True)
+class Email:
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    message_id: str
+    # Message-IDs this email follows, oldest first (In-Reply-To is the last one).
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: Outcome
+    error: str = ""
+    # Addresses the server refused while accepting others: {address: "550 reason"}.
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: Literal["none", "starttls", "tls"]
+    username: str | None
+    password: str | None
+
+
+def parse_mail_url(url: str) -> SmtpSettings:
+    parts = urlsplit(url)
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    starttls = options.get("starttls", "").lower() in {"1", "true", "yes", "on"}
+    if parts.scheme == "smtps":
+        security, default_port = "tls", 465
+    elif parts.scheme == "smtp":
+        security, default_port = ("starttls", 587) if starttls else ("none", 25)
+    else:
+        raise ValueError(f"MAIL_URL must start with smtp:// or smtps://, not {parts.scheme!r}")
+    if not parts.hostname:
+        raise ValueError("MAIL_URL has no host name")
+    return SmtpSettings(
+        host=parts.hostname,
+        port=parts.port or default_port,
+        security=security,  # type: ignore[arg-type]
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+# --- composing -----------------------------------------------------------------------
+
+
+def render(template: str, **context: Any) -> str:
+    """Render templates/email/<template> (autoescaped when it ends in .html).
+
+    The app's Jinja environment, not render_template: the sweep runs outside any
+    request, and the web UI's context processors need a logged-in user.
+    """
+    return current_app.jinja_env.get_template(f"email/{template}").render(**context)
+
+
+def one_line(text: str) -> str:
+    """Header-safe text: a name or subject with a line break must not add headers."""
+    return " ".join(text.split())
+
+
+def compose(
+    template: str,
+    *,
+    to: tuple[str, ...],
+    subject: str,
+    message_id: str,
+    references: tuple[str, ...] = (),
+    **context: Any,
+) -> Email:
+    return Email(
+        sender=current_app.config["MAIL_FROM"],
+        to=to,
+        subject=one_line(subject),
+        text=render(f"{template}.txt", **context),
+        html=render(f"{template}.html", **context),
+        message_id=message_id,
+        references=references,
+    )
+
+
+def to_message(email: Email, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = email.sender
+    message["To"] = ", ".join(email.to)
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = email.message_id
+    if email.references:
+        message["In-Reply-To"] = email.references[-1]
+        message["References"] = " ".join(email.references)
+    # Keeps out-of-office replies from answering a machine.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message
+
+
+# --- delivering ----------------------------------------------------------------------
+
+
+def deliver(email: Email, now: datetime, *, reminder_id: int | None = None) -> Delivery:
+    """Send `email` through MAIL_URL, or keep it in the outbox when there is none.
+
+    Never raises for a mail problem: the result says whether to retry or give up.
+    """
+    mail_url = current_app.config.get("MAIL_URL")
+    delivery = Delivery("sent")
+    if mail_url:
+        delivery = send_smtp(
+            parse_mail_url(mail_url), to_message(email, now), current_app.config["MAIL_TIMEOUT"]
+        )
+    if delivery.outcome == "sent":
+        keep_in_outbox(email, now, reminder_id)
+    return delivery
+
+
+def keep_in_outbox(email: Email, now: datetime, reminder_id: int | None) -> None:
+    headers = [f"Message-ID: {email.message_id}"]
+    if email.references:
+        headers += [
+            f"In-Reply-To: {email.references[-1]}",
+            f"References: {' '.join(email.references)}",
+        ]
+    db.session.add(
+        OutboxMessage(
+            reminder_id=reminder_id,
+            message_id=email.message_id,
+            sender=email.sender,
+            recipients=", ".join(email.to),
+            subject=email.subject,
+            headers="\n".join(headers),
+            body_text=email.text,
+            body_html=email.html,
+            created_at=now,
+        )
+    )
+
+
+def _reply_text(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {one_line(text)}".strip()
+
+
+def _verdict(code: int) -> Outcome:
+    try:
+        return ladder.classify_smtp_reply(code)
+    except ValueError:  # a 2xx/3xx reply where an error was expected: try again later
+        return "retry"
+
+
+def send_smtp(settings: SmtpSettings, message: EmailMessage, timeout: float) -> Delivery:
+    """One SMTP conversation. 4xx replies, timeouts and lost connections are worth
+    retrying; 5xx replies are final."""
+    recipients = [address for _name, address in getaddresses([message["To"]])]
+    sender = parseaddr(message["From"])[1]
+    try:
+        client = _connect(settings, timeout)
+    except smtplib.SMTPResponseException as error:
+        return Delivery(_verdict(error.smtp_code), _reply_text(error.smtp_code, error.smtp_error))
+    except (smtplib.SMTPException, OSError) as error:
+        return Delivery("retry", f"cannot reach {settings.host}:{settings.port}: {error}")
+    try:
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
+    except smtplib.SMTPRecipientsRefused as error:
+        replies = {addr: _reply_text(code, text) for addr, (code, text) in error.recipients.items()}
+        permanent = all(_verdict(code) == "fail" for code, _ in error.recipients.values())
+        return Delivery("fail" if permanent else "retry", "; ".join(replies.values()), replies)
+    except smtplib.SMTPResponseException as error:
+        return Delivery(_verdict(error.smtp_code), _reply_text(error.smtp_code, error.smtp_error))
+    except smtplib.SMTPNotSupportedError as error:
+        return Delivery("fail", f"the mail server does not support this: {error}")
+    except (smtplib.SMTPException, OSError) as error:
+        return Delivery("retry", f"{type(error).__name__}: {error}")
+    finally:
+        _close(client)
+    return Delivery(
+        "sent", refused={addr: _reply_text(code, text) for addr, (code, text) in refused.items()}
+    )
+
+
+def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if settings.security == "tls":
+        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=context)
+    client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
+    if settings.security == "starttls":
+        try:
+            client.starttls(context=context)
+        except BaseException:
+            _close(client)
+            raise
+    return client
+
+
+def _close(client: smtplib.SMTP) -> None:
+    """Say goodbye if the server still listens; a failed QUIT must not undo a send."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()

@@ -1,0 +1,184 @@
+"""Follow-up actions on one recipient: pause, resume, extend, snooze, withdraw, mark a
+follow-up sent, and retry a failed reminder.
+
+The letter page shows the buttons (templates/letters/_ladder.html). The reminder
+emails link to the snooze and follow-up pages, which confirm with a POST form. Every
+action redirects back to the letter page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SubmitField
+from wtforms.validators import InputRequired, NumberRange
+
+from tracker.auth import current_actor, requires
+from tracker.extensions import db
+from tracker.models import Recipient, Reminder, utcnow
+from tracker.services import followup
+
+bp = Blueprint("followup", __name__)
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Confirm")
+
+
+def days_form(maximum: int, default: int, label: str) -> FlaskForm:
+    class DaysForm(FlaskForm):
+        days = IntegerField(
+            "Days",
+            default=default,
+            validators=[
+                InputRequired(message="Give a number of days."),
+                NumberRange(min=1, max=maximum, message=f"Give between 1 and {maximum} days."),
+            ],
+        )
+        submit = SubmitField(label)
+
+    return DaysForm()
+
+
+def _recipient(recipient_id: int) -> Recipient:
+    return db.session.get(Recipient, recipient_id) or abort(404)
+
+
+def letter_page(letter_id: int, recipient_id: int | None = None) -> str:
+    anchor = f"ladder-{recipient_id}" if recipient_id else None
+    return url_for("letters.show", letter_id=letter_id, _anchor=anchor)
+
+
+def _back(recipient: Recipient, message: str):
+    flash(message, "success")
+    return redirect(letter_page(recipient.letter_id, recipient.id))
+
+
+def _refused(recipient: Recipient, error: followup.FollowUpError, template: str, **context):
+    """Show why the action could not be done, next to its form when it has one."""
+    form = context.get("form")
+    if form is not None and error.field in getattr(form, "_fields", {}):
+        form[error.field].errors = [str(error)]
+    else:
+        flash(str(error), "error")
+    return _page(template, recipient, **context), error.status
+
+
+def _page(template: str, recipient: Recipient, **context):
+    back_url = letter_page(recipient.letter_id, recipient.id)
+    return render_template(template, recipient=recipient, back_url=back_url, **context)
+
+
+def _simple_action(recipient_id: int, action, done: str):
+    recipient = _recipient(recipient_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    now = utcnow()
+    try:
+        action(recipient, now)
+    except followup.FollowUpError as error:
+        return _refused(recipient, error, "followup/refused.html")
+    return _back(recipient, done.format(official=recipient.official.name))
+
+
+@bp.route("/recipients/<int:recipient_id>/pause", methods=["POST"])
+@requires("editor")
+def pause(recipient_id: int):
+    return _simple_action(
+        recipient_id,
+        lambda r, now: followup.pause_clock(
+            current_actor(), r, followup.organisation_today(now), now
+        ),
+        "The clock of {official} is paused.",
+    )
+
+
+@bp.route("/recipients/<int:recipient_id>/resume", methods=["POST"])
+@requires("editor")
+def resume(recipient_id: int):
+    return _simple_action(
+        recipient_id,
+        lambda r, now: followup.resume_clock(
+            current_actor(), r, followup.organisation_today(now), now
+        ),
+        "The clock of {official} runs again.",
+    )
+
+
+@bp.route("/recipients/<int:recipient_id>/withdraw", methods=["POST"])
+@requires("editor")
+def withdraw(recipient_id: int):
+    return _simple_action(
+        recipient_id,
+        lambda r, now: followup.withdraw_recipient(current_actor(), r, now),
+        "{official} is withdrawn: no more reminders.",
+    )
+
+
+def _days_page(recipient_id: int, kind: str):
+    """The extend and snooze pages: a number of days, confirmed with POST."""
+    recipient = _recipient(recipient_id)
+    if kind == "extend":
+        form = days_form(followup.MAX_EXTENSION_DAYS, 14, "Extend the deadline")
+    else:
+        form = days_form(followup.MAX_SNOOZE_DAYS, 7, "Snooze")
+    context = {"form": form, "kind": kind}
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return _page("followup/days.html", recipient, **context), status
+    now = utcnow()
+    today = followup.organisation_today(now)
+    try:
+        if kind == "extend":
+            followup.extend_clock(current_actor(), recipient, form.days.data, today, now)
+            return _back(recipient, f"The deadline of {recipient.official.name} is extended.")
+        until = followup.snooze(current_actor(), recipient, form.days.data, today, now)
+    except followup.FollowUpError as error:
+        return _refused(recipient, error, "followup/days.html", **context)
+    return _back(
+        recipient,
+        f"No reminder about {recipient.official.name} before {until:%Y-%m-%d %H:%M} UTC.",
+    )
+
+
+@bp.route("/recipients/<int:recipient_id>/extend", methods=["GET", "POST"])
+@requires("editor")
+def extend(recipient_id: int):
+    return _days_page(recipient_id, "extend")
+
+
+@bp.route("/recipients/<int:recipient_id>/snooze", methods=["GET", "POST"])
+@requires("editor")
+def snooze_form(recipient_id: int):
+    return _days_page(recipient_id, "snooze")
+
+
+@bp.route("/recipients/<int:recipient_id>/follow-up-sent", methods=["GET", "POST"])
+@requires("editor")
+def follow_up_form(recipient_id: int):
+    recipient = _recipient(recipient_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return _page("followup/follow_up.html", recipient, form=form), status
+    try:
+        followup.mark_follow_up_sent(current_actor(), recipient, utcnow())
+    except followup.FollowUpError as error:
+        return _refused(recipient, error, "followup/follow_up.html", form=form)
+    return _back(recipient, f"Follow-up to {recipient.official.name} recorded.")
+
+
+@bp.route("/reminders/<int:reminder_id>/retry", methods=["POST"])
+@requires("editor")
+def retry(reminder_id: int):
+    reminder = db.session.get(Reminder, reminder_id) or abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    recipient = reminder.recipient
+    try:
+        followup.retry_reminder(current_actor(), reminder, utcnow())
+    except followup.FollowUpError as error:
+        return _refused(recipient, error, "followup/refused.html")
+    return _back(recipient, "The reminder will be sent again at the next sweep.")
