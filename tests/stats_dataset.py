@@ -42,7 +42,13 @@ def _user(email: str, name: str) -> User:
     return user
 
 
-def build() -> Dataset:
+def build(today: date = TODAY) -> Dataset:
+    """The history as seen on `today`: every date moves with it, so every figure holds."""
+    shift = today - TODAY
+
+    def day(year: int, month: int, number: int) -> date:
+        return date(year, month, number) + shift
+
     owner = _user("owner@example.org", "Olga Owner")
     colleague = _user("colleague@example.org", "Carl Colleague")
     sanctions = Campaign(name="Sanctions")
@@ -103,46 +109,45 @@ def build() -> Dataset:
             )
 
     def response(item, row, received_on, kind):
-        db.session.add(
-            Response(letter=item, recipient=row, received_on=received_on, kind=kind)
-        )
+        db.session.add(Response(letter=item, recipient=row, received_on=received_on, kind=kind))
 
-    l1 = letter("L1", sanctions, owner, date(2024, 1, 10))
-    o1 = recipient(l1, "O1", "responded", responded_on=date(2024, 2, 1))
+    l1 = letter("L1", sanctions, owner, day(2024, 1, 10))
+    o1 = recipient(l1, "O1", "responded", responded_on=day(2024, 2, 1))
     recipient(l1, "O4", role="cc")  # due 2024-02-09, passed, but nobody expects an answer
-    response(l1, o1, date(2024, 2, 1), "substantive")
+    response(l1, o1, day(2024, 2, 1), "substantive")
     demands(l1, "met", "rejected")
 
-    l2 = letter("L2", sanctions, owner, date(2024, 3, 1))
-    o2 = recipient(l2, "O2", "acknowledged", acknowledged_on=date(2024, 3, 10))
-    response(l2, o2, date(2024, 3, 10), "acknowledgement")
+    l2 = letter("L2", sanctions, owner, day(2024, 3, 1))
+    # Acknowledged, never answered: still awaiting, due 2024-03-31, 76 days overdue.
+    o2 = recipient(l2, "O2", acknowledged_on=day(2024, 3, 10))
+    response(l2, o2, day(2024, 3, 10), "acknowledgement")
     demands(l2, "open")
 
-    l3 = letter("L3", detention, colleague, date(2024, 4, 1))
-    recipient(l3, "O3", paused_on=date(2024, 4, 20), remaining_days=11)
+    l3 = letter("L3", detention, colleague, day(2024, 4, 1))
+    recipient(l3, "O3", paused_on=day(2024, 4, 20), remaining_days=11)
     demands(l3, "open", "withdrawn")
 
-    l4 = letter("L4", detention, owner, date(2023, 5, 1))
-    o4 = recipient(l4, "O1", "responded", responded_on=date(2023, 7, 10))
-    response(l4, o4, date(2023, 5, 20), "acknowledgement")
-    response(l4, o4, date(2023, 7, 10), "substantive")
+    l4 = letter("L4", detention, owner, day(2023, 5, 1))
+    o4 = recipient(l4, "O1", "responded", responded_on=day(2023, 7, 10))
+    response(l4, o4, day(2023, 5, 20), "acknowledgement")
+    response(l4, o4, day(2023, 7, 10), "substantive")
     demands(l4, "partially_met")
 
-    l5 = letter("L5", detention, owner, date(2024, 2, 1))
+    l5 = letter("L5", detention, owner, day(2024, 2, 1))
     recipient(l5, "O2")  # due 2024-03-02: 105 days overdue
     demands(l5, "open")
 
-    l6 = letter("L6", None, colleague, date(2024, 5, 1), watchers=[owner])
+    l6 = letter("L6", None, colleague, day(2024, 5, 1), watchers=[owner])
     recipient(l6, "O3")  # due 2024-05-31: 15 days overdue
     demands(l6, "accepted")
 
-    l7 = letter("L7", sanctions, owner, date(2022, 1, 1))
+    l7 = letter("L7", sanctions, owner, day(2022, 1, 1))
     recipient(l7, "O1")  # due 2022-01-31: 866 days overdue
 
-    l8 = letter("L8", sanctions, colleague, date(2024, 6, 1))
+    l8 = letter("L8", sanctions, colleague, day(2024, 6, 1))
     recipient(l8, "O4", role="cc")
 
-    l9 = letter("L9", detention, colleague, date(2024, 5, 20))
+    l9 = letter("L9", detention, colleague, day(2024, 5, 20))
     recipient(l9, "O2")  # due 2024-06-19: due in 4 days
     recipient(l9, "O3", "withdrawn")
 

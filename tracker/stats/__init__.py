@@ -8,8 +8,8 @@ figure's link lists exactly the letters it counts):
   watches it;
 - a recipient is *expected* to answer when `expects_answer` is set (a `cc` usually is
   not) and it has not been withdrawn;
-- *awaiting*: an expected recipient still owing an answer (state awaiting, or
-  acknowledged: an acknowledgement is not an answer);
+- *awaiting*: an expected recipient in state awaiting (an acknowledgement leaves it
+  awaiting; the "acknowledged" state is staff deciding an acknowledgement is enough);
 - *overdue*: state awaiting, clock running (not paused), due date before today;
 - *answered*: an expected recipient with a first substantive answer date
   (`responded_on`), on time or late.

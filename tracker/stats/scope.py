@@ -11,8 +11,6 @@ from sqlalchemy.sql import ColumnElement
 from tracker.models import Letter, Recipient, letter_watchers
 from tracker.stats.sql import a_date, days_from
 
-AWAITING_STATES = ("awaiting", "acknowledged")
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -38,11 +36,13 @@ def letter_in_scope(scope: Scope, *, with_period: bool = True) -> ColumnElement[
     if with_period and scope.period_end is not None:
         conditions.append(Letter.sent_on <= scope.period_end)
     if scope.user_id is not None:
-        watched = select(letter_watchers.c.letter_id).where(
-            letter_watchers.c.user_id == scope.user_id
-        )
-        conditions.append(or_(Letter.owner_id == scope.user_id, Letter.id.in_(watched)))
+        conditions.append(owned_or_watched(scope.user_id))
     return and_(*conditions)
+
+
+def owned_or_watched(user_id: int) -> ColumnElement[bool]:
+    watched = select(letter_watchers.c.letter_id).where(letter_watchers.c.user_id == user_id)
+    return or_(Letter.owner_id == user_id, Letter.id.in_(watched))
 
 
 def expected() -> ColumnElement[bool]:
@@ -50,7 +50,7 @@ def expected() -> ColumnElement[bool]:
 
 
 def awaiting() -> ColumnElement[bool]:
-    return and_(expected(), Recipient.state.in_(AWAITING_STATES))
+    return and_(expected(), Recipient.state == "awaiting")
 
 
 def answered() -> ColumnElement[bool]:

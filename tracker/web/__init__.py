@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     from tracker.web import (
         admin,
         campaigns,
+        dashboard,
         followup,
         health,
         letters,
@@ -57,7 +58,17 @@ def init_app(app: Flask) -> None:
         responses,
     )
 
-    for module in (main, admin, health, letters, responses, followup, officials, campaigns):
+    for module in (
+        main,
+        admin,
+        health,
+        letters,
+        responses,
+        followup,
+        officials,
+        campaigns,
+        dashboard,
+    ):
         app.register_blueprint(module.bp)
     app.context_processor(scheduler_warning)
     app.context_processor(navigation)
