@@ -246,13 +246,16 @@ def _conditions(filters: LetterFilters, today: date) -> Iterable[ColumnElement[b
         yield _text_condition(filters.q)
     if filters.campaign is not None:
         yield Letter.campaign_id == filters.campaign
+    # IN (subquery) rather than EXISTS: planners then start from the filter's index.
     if filters.official is not None:
-        yield _has_recipient(Recipient.official_id == filters.official)
+        yield Letter.id.in_(
+            select(Recipient.letter_id).where(Recipient.official_id == filters.official)
+        )
     if filters.owner is not None:
         yield Letter.owner_id == filters.owner
     if filters.watcher is not None:
-        yield exists().where(
-            letter_watchers.c.letter_id == Letter.id, letter_watchers.c.user_id == filters.watcher
+        yield Letter.id.in_(
+            select(letter_watchers.c.letter_id).where(letter_watchers.c.user_id == filters.watcher)
         )
     if filters.state is not None:
         yield _state_condition(filters.state, today)
@@ -261,7 +264,7 @@ def _conditions(filters: LetterFilters, today: date) -> Iterable[ColumnElement[b
     if filters.sent_to is not None:
         yield Letter.sent_on <= filters.sent_to
     if filters.outcome is not None:
-        yield exists().where(Demand.letter_id == Letter.id, Demand.outcome == filters.outcome)
+        yield Letter.id.in_(select(Demand.letter_id).where(Demand.outcome == filters.outcome))
     yield from dashboard_conditions(filters, today)
 
 
