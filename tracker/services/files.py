@@ -19,7 +19,7 @@ from flask import Response, abort, current_app, send_file
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TXT = "text/plain; charset=utf-8"
+TXT = "text/plain"
 ALLOWED = {".pdf": PDF, ".docx": DOCX, ".txt": TXT}
 ALLOWED_LABEL = "PDF, DOCX or TXT"
 
@@ -57,16 +57,23 @@ def _looks_like_docx(data: bytes) -> bool:
         return False
 
 
-def _looks_like_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
-    for encoding in ("utf-8-sig", "utf-16"):
+def _decode_text(data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
-            data.decode(encoding)
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return True
-    return False
+    return None
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Decodable, and free of the control characters that only binary files hold."""
+    text = _decode_text(data)
+    return text is not None and not any(ord(char) < 32 and char not in "\t\n\r\f" for char in text)
 
 
 _CONTENT_CHECKS = {

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
@@ -299,7 +300,8 @@ def update_letter(
     if letter.version != expected_version:
         raise EditConflict(letter)
     today = followup.organisation_today(now)
-    resolved = check_letter(data, (data.reference or "").strip(), letter, today, upload)
+    reference = letter.reference if data.reference is None else data.reference.strip()
+    resolved = check_letter(data, reference, letter, today, upload)
     values = _scalar_values(data, resolved)
     changes = changes_between(letter, values)
     before = _describe(letter, resolved)
@@ -323,6 +325,7 @@ def update_letter(
         # Touch the row even when only demands or recipients changed: the letter's
         # version guards them too, so a concurrent edit of any of them is refused.
         letter.updated_at = now
+        flag_modified(letter, "updated_at")
         record(
             actor,
             "letter.update",

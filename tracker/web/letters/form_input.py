@@ -66,7 +66,7 @@ def parse_letter_form(
     data = LetterInput(
         subject=form.subject.data or "",
         owner_id=_int_or_none(form.owner_id.data) or default_owner_id,
-        reference=(form.reference.data or "").strip() or None,
+        reference=(form.reference.data or "").strip(),
         campaign_id=_int_or_none(form.campaign_id.data),
         sent_on=form.sent_on.data,
         channel=form.channel.data,
