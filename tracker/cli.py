@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from tracker import extraction, heartbeat, scheduler
+from tracker.demo.command import demo_command
 from tracker.domain.letter_parser import parse_letter
 from tracker.extensions import db
 from tracker.import_command import import_csv
@@ -113,6 +114,7 @@ def sweep_once(now_text: str | None, limit: int | None):
 
 
 tracker_cli.add_command(import_csv)
+tracker_cli.add_command(demo_command)
 
 
 @tracker_cli.command("extract")
