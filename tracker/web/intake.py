@@ -1,0 +1,126 @@
+"""Letter intake: upload a file or paste text, review what the parser found, save it.
+
+GET /letters/intake shows the upload-or-paste form; POSTing it reads and stages the
+letter and answers with the review screen (nothing saved yet); POST
+/letters/intake/confirm saves what staff confirmed and leads to the letter's page.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from tracker.auth import current_actor, requires
+from tracker.models import utcnow
+from tracker.services import intake, intake_staging
+from tracker.services.intake import IntakeError, NewLetter, StagedLetter
+from tracker.web.intake_forms import (
+    IntakeStartForm,
+    ReviewForm,
+    fill_review,
+    mark_created,
+    offer_matches,
+    passages,
+    place_errors,
+    read_review,
+    row_names,
+)
+
+bp = Blueprint("intake", __name__, url_prefix="/letters/intake")
+
+
+def _status(error: IntakeError) -> int:
+    return 413 if error.too_large else 400
+
+
+def _render_start(form: IntakeStartForm, status: int = 200, general: list[str] = ()):
+    return render_template("intake/start.html", form=form, general_errors=general), status
+
+
+def _render_review(
+    form: ReviewForm,
+    staged: StagedLetter,
+    *,
+    first: bool = False,
+    status: int = 200,
+    general: list[str] = (),
+):
+    matches, officials = intake.match_officials(row_names(form))
+    return render_template(
+        "intake/review.html",
+        form=form,
+        staged=staged,
+        row_matches=offer_matches(form, matches, officials, first=first),
+        segments=passages(form, staged.text),
+        general_errors=general,
+    ), status
+
+
+def _read(form: IntakeStartForm) -> NewLetter:
+    upload = form.file.data
+    has_file = bool(upload and upload.filename)
+    has_text = bool((form.text.data or "").strip())
+    if has_file and has_text:
+        raise IntakeError({"file": "Upload a file or paste the text, not both."})
+    if has_file:
+        return intake.read_upload(current_user.id, upload.filename, upload.read(), utcnow())
+    if has_text:
+        return intake.read_pasted(current_user.id, form.text.data, utcnow())
+    raise IntakeError({"file": "Choose a file to upload, or paste the text of the letter."})
+
+
+@bp.route("", methods=["GET", "POST"])
+@requires("editor")
+def start():
+    form = IntakeStartForm()
+    if not form.is_submitted():
+        return _render_start(form)
+    if not form.validate():
+        return _render_start(form, 400)
+    try:
+        new = _read(form)
+    except IntakeError as error:
+        for field, message in error.errors.items():
+            target = form.text if field == "text" else form.file
+            target.errors = [*target.errors, message]
+        return _render_start(form, _status(error))
+    review = ReviewForm(formdata=None)
+    fill_review(
+        review, new.staged.key, new.parsed, current_app.config["TRACKER_RESPONSE_WINDOW_DAYS"]
+    )
+    return _render_review(review, new.staged, first=True)
+
+
+@bp.route("/confirm", methods=["POST"])
+@requires("editor")
+def confirm():
+    form = ReviewForm()
+    key = form.key.data or ""
+    saved = intake_staging.saved_letter_id(key) if intake_staging.is_key(key) else None
+    if saved is not None:
+        flash("This letter was saved already; here it is.", "info")
+        return redirect(url_for("letters.show", letter_id=saved))
+    try:
+        staged = intake.load_staged(key, current_user.id)
+    except IntakeError as error:
+        return _render_start(IntakeStartForm(formdata=None), 400, list(error.errors.values()))
+    if not form.validate():
+        return _render_review(form, staged, status=400)
+    review = read_review(form)
+    try:
+        letter = intake.confirm_intake(current_actor(), review.letter, utcnow())
+    except intake.AlreadyClaimed as claimed:
+        if claimed.letter_id is not None:
+            return redirect(url_for("letters.show", letter_id=claimed.letter_id))
+        return _render_review(form, staged, status=409, general=[str(claimed)])
+    except IntakeError as error:
+        mark_created(form, review, error.created)
+        general = place_errors(form, review, error.errors)
+        return _render_review(form, staged, status=_status(error), general=general)
+    clocks = (
+        "the response clocks are running"
+        if letter.sent_on
+        else "it is a draft until it has a date sent"
+    )
+    flash(f"Saved letter {letter.reference}; {clocks}.", "success")
+    return redirect(url_for("letters.show", letter_id=letter.id))
