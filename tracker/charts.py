@@ -44,14 +44,14 @@ _STYLE = Style(
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
-def _options(title: str) -> dict:
+def _options(title: str, width: int = 800, height: int = 400) -> dict:
     return {
         "title": title,
         "style": _STYLE,
         "js": [],
         "disable_xml_declaration": True,
-        "width": 800,
-        "height": 400,
+        "width": width,
+        "height": height,
         "legend_at_bottom": True,
         "print_values": False,
         "show_y_guides": True,
@@ -91,7 +91,7 @@ def monthly_chart(series: MonthlySeries) -> str:
 
 
 def outcomes_chart(outcomes: dict[str, int]) -> str:
-    chart = pygal.HorizontalBar(**_options("Demands by outcome"), show_legend=False)
+    chart = pygal.HorizontalBar(**_options("Demands by outcome", 600), show_legend=False)
     chart.x_labels = [OUTCOME_LABELS[outcome] for outcome in outcomes]
     chart.add("Demands", list(outcomes.values()))
     _whole_number_axis(chart, outcomes.values())
@@ -99,7 +99,7 @@ def outcomes_chart(outcomes: dict[str, int]) -> str:
 
 
 def overdue_age_chart(counts: tuple[int, ...]) -> str:
-    chart = pygal.Bar(**_options("Overdue recipients by days overdue"), show_legend=False)
+    chart = pygal.Bar(**_options("Overdue recipients by days overdue", 600), show_legend=False)
     chart.x_labels = [bucket.label for bucket in AGE_BUCKETS]
     chart.add("Overdue recipients", list(counts))
     _whole_number_axis(chart, counts)

@@ -45,7 +45,7 @@ def _page_args(form: DashboardFilterForm) -> dict[str, str]:
     return {name: request.args[name] for name in form.data if request.args.get(name)}
 
 
-def report_page(template: str, *, mine: bool):
+def report_page(template: str, *, mine: bool, row_limit: int):
     form, scope = _form_and_scope(mine)
     if scope is None:
         return render_template(template, form=form, report=None), 400
@@ -54,6 +54,7 @@ def report_page(template: str, *, mine: bool):
         ladder_settings().steps,
         official_sort=form.sort.data,
         official_descending=form.dir.data == "desc",
+        row_limit=row_limit,
     )
     return render_template(
         template,
@@ -84,7 +85,7 @@ def _scope_or_400() -> tuple[DashboardFilterForm, Scope]:
 @bp.route("")
 @requires("viewer")
 def index():
-    return report_page("dashboard/index.html", mine=False)
+    return report_page("dashboard/index.html", mine=False, row_limit=20)
 
 
 @bp.route("/<table>.csv")

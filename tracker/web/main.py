@@ -13,4 +13,4 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @requires("viewer")
 def home():
-    return report_page("main/home.html", mine=True)
+    return report_page("main/home.html", mine=True, row_limit=50)

@@ -1,0 +1,90 @@
+"""Staff open the dashboard on demo data, read a figure, and follow it to the list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_accessibility import axe_violations, prepare_axe
+from tests.browser.test_login_browser import log_in
+from tests.conftest import PASSWORD
+from tracker import heartbeat
+from tracker.demo import load_demo
+from tracker.extensions import db
+from tracker.models import utcnow
+from tracker.services.followup import organisation_today
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dashboard.png"
+
+
+@pytest.fixture
+def demo(live_server, users):
+    with live_server.app.app_context():
+        now = utcnow()
+        load_demo(now, organisation_today(now))
+        heartbeat.beat("test-scheduler", now, now)  # no stale-scheduler banner in the shot
+        db.session.commit()
+
+
+def test_dashboard_figure_leads_to_the_letters_it_counts(page: Page, live_server, users, demo):
+    csp_errors = prepare_axe(page)
+    log_in(page, live_server.url, users["viewer"].email, PASSWORD)
+    expect(page.get_by_role("heading", name=re.compile("^My work"))).to_be_visible()
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name=re.compile("^Dashboard"))).to_be_visible()
+    page.get_by_label("Period").select_option("year")
+    page.get_by_role("button", name="Show").click()
+
+    charts = page.locator("img.chart")
+    expect(charts).to_have_count(3)
+    for index in range(3):
+        chart = charts.nth(index)
+        assert chart.get_attribute("alt").startswith("Bar chart of")
+        assert chart.evaluate("image => image.complete && image.naturalWidth > 0")
+    assert axe_violations(page) == []
+    assert csp_errors == []
+
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    overdue = page.locator(".figure", has_text="recipients overdue")
+    shown = int(overdue.locator(".figure-value").inner_text())
+    assert shown > 0
+    # The figure counts recipients; the list shows their letters, one row each.
+    with live_server.app.app_context():
+        from sqlalchemy import func, select
+
+        from tracker.models import Letter, Recipient
+        from tracker.stats.scope import Scope, letter_in_scope
+        from tracker.stats.scope import overdue as is_overdue
+
+        today = organisation_today(utcnow())
+        this_year = Scope(today=today, period_start=today.replace(month=1, day=1), period_end=today)
+        letters = db.session.scalar(
+            select(func.count(func.distinct(Letter.id)))
+            .join(Recipient, Recipient.letter_id == Letter.id)
+            .where(letter_in_scope(this_year), is_overdue(today))
+        )
+    overdue.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/letters\?.*recipient=overdue"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{letters} letters")
+    assert page.locator("tbody tr").count() == min(letters, 50)
+    assert csp_errors == []
+
+
+def test_print_layout_hides_the_controls(page: Page, live_server, users, demo):
+    log_in(page, live_server.url, users["viewer"].email, PASSWORD)
+    page.goto(f"{live_server.url}/dashboard")
+    page.emulate_media(media="print")
+    expect(page.locator("form.filters")).to_be_hidden()
+    expect(page.locator(".csv-link").first).to_be_hidden()
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".figures")).to_be_visible()
+    expect(page.locator("img.chart").first).to_be_visible()
