@@ -48,15 +48,15 @@ that your administration placed on the ICC Prosecutor in April 2019.",
       "title": "Lift the sanctions"
     },
     {
-      "text": "We also ask you to overturn your administration’s ICC sanctions policy, which \
+      "text": "We also ask you to overturn your administration\u2019s ICC sanctions policy, which \
 treats the Court as if it were a hostile foreign power.",
-      "title": "Overturn your administration’s ICC sanctions policy"
+      "title": "Overturn your administration\u2019s ICC sanctions policy"
     },
     {
-      "text": "We implore you to fulfill the global promise of “never again” and to lift all \
+      "text": "We implore you to fulfill the global promise of \u201cnever again\u201d and to lift all \
 sanctions against the ICC Prosecutor and disavow the increasing threats against other ICC \
 staff and their families made by Secretary of State Michael R. Pompeo.",
-      "title": "Fulfill the global promise of “never again”"
+      "title": "Fulfill the global promise of \u201cnever again\u201d"
     },
     {
       "text": "We further urge the U.S. to investigate and prosecute U.S. nationals against \
