@@ -9,7 +9,8 @@
 - `smtps://[user:password@]host[:port]`: SMTP over TLS from the first byte (port 465).
 
 User name and password are percent-decoded, so `p%40ss` means `p@ss`. Every socket
-operation gives up after `MAIL_TIMEOUT` seconds (30 by default). Each email that is
+operation gives up after `MAIL_TIMEOUT` seconds (30 by default). A sweep sends all its
+emails over one connection. Each email that is
 delivered (to the server, or to the outbox when there is none) is also kept in the
 outbox; an attempt that failed is not, its error is kept on the reminder instead.
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
+from functools import cache
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -143,20 +145,88 @@ def to_message(email: Email, now: datetime) -> EmailMessage:
 # --- delivering ----------------------------------------------------------------------
 
 
-def deliver(email: Email, now: datetime, *, reminder_id: int | None = None) -> Delivery:
-    """Send `email` through MAIL_URL, or keep it in the outbox when there is none.
+class Mailer:
+    """Delivers emails through MAIL_URL, or keeps them in the outbox when there is none.
 
-    Never raises for a mail problem: the result says whether to retry or give up.
+    One SMTP connection serves a whole batch (a sweep): opened on the first email,
+    checked with NOOP before each next one, dropped after any error and reopened for
+    the next email. Never raises for a mail problem: each result says whether to
+    retry or give up. Use as a context manager so the connection is closed.
     """
-    mail_url = current_app.config.get("MAIL_URL")
-    delivery = Delivery("sent")
-    if mail_url:
-        delivery = send_smtp(
-            parse_mail_url(mail_url), to_message(email, now), current_app.config["MAIL_TIMEOUT"]
-        )
-    if delivery.outcome == "sent":
-        keep_in_outbox(email, now, reminder_id)
-    return delivery
+
+    def __init__(self) -> None:
+        mail_url = current_app.config.get("MAIL_URL")
+        self.settings = parse_mail_url(mail_url) if mail_url else None
+        self.timeout = current_app.config["MAIL_TIMEOUT"]
+        self._client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            _close(self._client)
+            self._client = None
+
+    def deliver(self, email: Email, now: datetime, *, reminder_id: int | None = None) -> Delivery:
+        delivery = Delivery("sent")
+        if self.settings is not None:
+            delivery = self._send(to_message(email, now))
+        if delivery.outcome == "sent":
+            keep_in_outbox(email, now, reminder_id)
+        return delivery
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._client is not None:
+            try:
+                if self._client.noop()[0] == 250:
+                    return self._client
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.close()
+        assert self.settings is not None
+        client = _connect(self.settings, self.timeout)
+        try:
+            if self.settings.username:
+                client.login(self.settings.username, self.settings.password or "")
+        except BaseException:
+            _close(client)
+            raise
+        self._client = client
+        return client
+
+    def _send(self, message: EmailMessage) -> Delivery:
+        """4xx replies, timeouts and lost connections are worth retrying; 5xx are final."""
+        assert self.settings is not None
+        recipients = [address for _name, address in getaddresses([message["To"]])]
+        sender = parseaddr(message["From"])[1]
+        try:
+            client = self._connection()
+        except smtplib.SMTPResponseException as error:
+            return _reply_delivery(error)
+        except (smtplib.SMTPException, OSError) as error:
+            where = f"{self.settings.host}:{self.settings.port}"
+            return Delivery("retry", f"cannot reach {where}: {error}")
+        try:
+            refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as error:
+            replies = {a: _reply_text(code, text) for a, (code, text) in error.recipients.items()}
+            permanent = all(_verdict(code) == "fail" for code, _ in error.recipients.values())
+            return Delivery("fail" if permanent else "retry", "; ".join(replies.values()), replies)
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            return _reply_delivery(error)
+        except smtplib.SMTPNotSupportedError as error:
+            self.close()
+            return Delivery("fail", f"the mail server does not support this: {error}")
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            return Delivery("retry", f"{type(error).__name__}: {error}")
+        replies = {a: _reply_text(code, text) for a, (code, text) in refused.items()}
+        return Delivery("sent", refused=replies)
 
 
 def keep_in_outbox(email: Email, now: datetime, reminder_id: int | None) -> None:
@@ -193,46 +263,25 @@ def _verdict(code: int) -> Outcome:
         return "retry"
 
 
-def send_smtp(settings: SmtpSettings, message: EmailMessage, timeout: float) -> Delivery:
-    """One SMTP conversation. 4xx replies, timeouts and lost connections are worth
-    retrying; 5xx replies are final."""
-    recipients = [address for _name, address in getaddresses([message["To"]])]
-    sender = parseaddr(message["From"])[1]
-    try:
-        client = _connect(settings, timeout)
-    except smtplib.SMTPResponseException as error:
-        return Delivery(_verdict(error.smtp_code), _reply_text(error.smtp_code, error.smtp_error))
-    except (smtplib.SMTPException, OSError) as error:
-        return Delivery("retry", f"cannot reach {settings.host}:{settings.port}: {error}")
-    try:
-        if settings.username:
-            client.login(settings.username, settings.password or "")
-        refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
-    except smtplib.SMTPRecipientsRefused as error:
-        replies = {addr: _reply_text(code, text) for addr, (code, text) in error.recipients.items()}
-        permanent = all(_verdict(code) == "fail" for code, _ in error.recipients.values())
-        return Delivery("fail" if permanent else "retry", "; ".join(replies.values()), replies)
-    except smtplib.SMTPResponseException as error:
-        return Delivery(_verdict(error.smtp_code), _reply_text(error.smtp_code, error.smtp_error))
-    except smtplib.SMTPNotSupportedError as error:
-        return Delivery("fail", f"the mail server does not support this: {error}")
-    except (smtplib.SMTPException, OSError) as error:
-        return Delivery("retry", f"{type(error).__name__}: {error}")
-    finally:
-        _close(client)
-    return Delivery(
-        "sent", refused={addr: _reply_text(code, text) for addr, (code, text) in refused.items()}
-    )
+def _reply_delivery(error: smtplib.SMTPResponseException) -> Delivery:
+    return Delivery(_verdict(error.smtp_code), _reply_text(error.smtp_code, error.smtp_error))
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the system's certificates takes tens of milliseconds: once per process.
+    return ssl.create_default_context()
 
 
 def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
-    context = ssl.create_default_context()
     if settings.security == "tls":
-        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=context)
+        return smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=timeout, context=_tls_context()
+        )
     client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
     if settings.security == "starttls":
         try:
-            client.starttls(context=context)
+            client.starttls(context=_tls_context())
         except BaseException:
             _close(client)
             raise

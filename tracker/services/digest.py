@@ -77,7 +77,7 @@ def _message_id() -> str:
     return f"<digest-{uuid.uuid4().hex}@{host}>"
 
 
-def send_due_digests(now: datetime) -> int:
+def send_due_digests(now: datetime, mailer: mail.Mailer) -> int:
     """Send each digest that is due at `now`; commits per user. Returns how many went out."""
     sent = 0
     digest_users = db.session.scalars(
@@ -93,7 +93,7 @@ def send_due_digests(now: datetime) -> int:
         items = [facts(reminder, now) for reminder in _reminders_for(user, since, now)]
         if not items:
             continue
-        delivery = mail.deliver(digest_email(user, items, _message_id()), now)
+        delivery = mailer.deliver(digest_email(user, items, _message_id()), now)
         db.session.commit()
         if delivery.outcome == "sent":
             sent += 1

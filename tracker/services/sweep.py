@@ -146,7 +146,7 @@ def _record(reminder: Reminder, delivery: mail.Delivery, clock: datetime) -> str
     return "failed"
 
 
-def process(reminder_id: int, clock: datetime) -> str:
+def process(reminder_id: int, clock: datetime, mailer: mail.Mailer) -> str:
     """Decide, send and record one claimed reminder; commits. Returns the outcome."""
     reminder = _load(reminder_id)
     if not _still_wanted(reminder, clock):
@@ -163,7 +163,7 @@ def process(reminder_id: int, clock: datetime) -> str:
             if user.reminder_delivery == "immediate"
         )
         if immediate:
-            delivery = mail.deliver(
+            delivery = mailer.deliver(
                 reminder_email(reminder, immediate, clock), clock, reminder_id=reminder.id
             )
         else:  # everyone reads it in their digest
@@ -184,18 +184,19 @@ def run_sweep(now: datetime, *, limit: int | None = None, worker: str | None = N
     started = time.monotonic()
     result = SweepResult()
     db.session.rollback()  # claims must open their own transaction (SQLite write lock)
-    while limit is None or result.claimed < limit:
+    with mail.Mailer() as mailer:
+        while limit is None or result.claimed < limit:
+            clock = now + timedelta(seconds=time.monotonic() - started)
+            reminder_id = claim_next(now, clock + lease, worker)
+            if reminder_id is None:
+                break
+            result.claimed += 1
+            try:
+                result.count(process(reminder_id, clock, mailer))
+            except Exception:
+                # The claim stays; its lease runs out and a later sweep tries again.
+                db.session.rollback()
+                log.exception("reminder %s could not be processed", reminder_id)
         clock = now + timedelta(seconds=time.monotonic() - started)
-        reminder_id = claim_next(now, clock + lease, worker)
-        if reminder_id is None:
-            break
-        result.claimed += 1
-        try:
-            result.count(process(reminder_id, clock))
-        except Exception:
-            # The claim stays; its lease runs out and a later sweep tries again.
-            db.session.rollback()
-            log.exception("reminder %s could not be processed", reminder_id)
-    clock = now + timedelta(seconds=time.monotonic() - started)
-    result.digests = digest.send_due_digests(clock)
+        result.digests = digest.send_due_digests(clock, mailer)
     return result
