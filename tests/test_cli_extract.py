@@ -53,9 +53,9 @@ treats the Court as if it were a hostile foreign power.",
       "title": "Overturn your administration\u2019s ICC sanctions policy"
     },
     {
-      "text": "We implore you to fulfill the global promise of \u201cnever again\u201d and to lift all \
-sanctions against the ICC Prosecutor and disavow the increasing threats against other ICC \
-staff and their families made by Secretary of State Michael R. Pompeo.",
+      "text": "We implore you to fulfill the global promise of \u201cnever again\u201d \
+and to lift all sanctions against the ICC Prosecutor and disavow the increasing threats \
+against other ICC staff and their families made by Secretary of State Michael R. Pompeo.",
       "title": "Fulfill the global promise of \u201cnever again\u201d"
     },
     {
