@@ -80,6 +80,22 @@ def test_an_editor_creates_a_letter_with_ordered_demands(app, client, auth, user
     assert "Created letter CICC-2020-01" in page.text  # the timeline
 
 
+def test_rows_without_an_order_number_keep_their_place(app, client, auth, users, people):
+    president, secretary = people
+    auth.login("editor")
+    data = new_letter_data(president, secretary) | {
+        "demands-0-position": "",
+        "demands-1-position": "",
+        "demands-2-position": "2",
+        "demands-2-title": "Added later",
+        "demands-2-text": "A third demand.",
+    }
+    assert client.post("/letters/new", data=data).status_code == 302
+    letter = db.session.scalars(select(Letter)).one()
+    titles = [d.title for d in letter.demands]
+    assert titles == ["Overturn the policy", "Lift the sanctions", "Added later"]
+
+
 def test_add_another_row_re_renders_with_the_input_kept(app, client, auth, users, people):
     president, secretary = people
     auth.login("editor")

@@ -198,7 +198,7 @@ def set_rows(form: LetterForm, recipients, demands, with_ids: bool = True) -> No
     if not form.recipients.entries:
         form.recipients.append_entry()
     if not form.demands.entries:
-        form.demands.append_entry()
+        form.demands.append_entry({"position": 1})
     form.refresh_officials()
 
 

@@ -112,6 +112,7 @@ def new():
     form.reference.data = letter_service.next_reference(followup.organisation_today(utcnow()))
     form.owner_id.data = str(current_user.id)
     form.response_window_days.data = current_app.config["TRACKER_RESPONSE_WINDOW_DAYS"]
+    form.demands[0].form.position.data = 1
     return _render_form(form, None, None)
 
 

@@ -52,7 +52,8 @@ def _demands(form: LetterForm) -> tuple[list[DemandInput], list[int]]:
         title, text = (fields.title.data or "").strip(), (fields.text.data or "").strip()
         if fields.remove.data or (demand_id is None and not title and not text):
             continue  # a blank new row is just the spare row
-        order = fields.position.data if fields.position.data is not None else 10**6
+        # A row without an order number stays where it is on the form.
+        order = fields.position.data if fields.position.data is not None else index + 1
         candidates.append((order, index, DemandInput(title=title, text=text, id=demand_id)))
     candidates.sort(key=lambda item: (item[0], item[1]))
     return [item[2] for item in candidates], [item[1] for item in candidates]
