@@ -24,20 +24,6 @@ from tracker.services import files, followup
 from tracker.services.audit import Actor, changes_between, record
 from tracker.services.letter_checks import LetterError, Resolved, check_letter
 
-__all__ = [
-    "DemandInput",
-    "EditConflict",
-    "LetterError",
-    "LetterInput",
-    "RecipientInput",
-    "close_letter",
-    "create_letter",
-    "letter_input_from",
-    "next_reference",
-    "set_demand_outcome",
-    "update_letter",
-]
-
 NOTE_MAX = 5000
 
 
@@ -346,26 +332,25 @@ def close_letter(actor: Actor, letter: Letter, now: datetime) -> Letter:
     """Close the letter: nobody is waited on any more and pending reminders are cancelled."""
     if letter.status == "closed":
         return letter
-    previous = letter.status
-    letter.status = "closed"
-    letter.closed_at = now
-    stopped = []
-    for recipient in letter.recipients:
-        if recipient.state == "awaiting":
-            recipient.state = "closed"
-            stopped.append(recipient.official.name)
-    record(
-        actor,
-        "letter.close",
-        entity_type="letter",
-        entity_id=letter.id,
-        letter_id=letter.id,
-        summary=f"Closed letter {letter.reference}",
-        changes={"status": [previous, "closed"], "no longer awaited": [stopped, []]},
-        at=now,
-    )
     with _transaction(letter, None):
-        db.session.flush()
+        previous = letter.status
+        letter.status = "closed"
+        letter.closed_at = now
+        stopped = []
+        for recipient in letter.recipients:
+            if recipient.state == "awaiting":
+                recipient.state = "closed"
+                stopped.append(recipient.official.name)
+        record(
+            actor,
+            "letter.close",
+            entity_type="letter",
+            entity_id=letter.id,
+            letter_id=letter.id,
+            summary=f"Closed letter {letter.reference}",
+            changes={"status": [previous, "closed"], "no longer awaited": [stopped, []]},
+            at=now,
+        )
         followup.sync_letter_reminders(letter, now)
     return letter
 
