@@ -13,6 +13,7 @@ from tracker.web.directory_forms import (
     CampaignForm,
     VersionedActionForm,
     form_version,
+    show_error,
 )
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -20,14 +21,6 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
     return db.session.get(Campaign, campaign_id) or abort(404)
-
-
-def _show_error(form: CampaignForm, error: directory.DirectoryError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is None:
-        flash(str(error), "error")
-    else:
-        target.errors = [*target.errors, str(error)]
 
 
 @bp.route("")
@@ -53,7 +46,7 @@ def new():
                 current_actor(), name=form.name.data or "", description=form.description.data or ""
             )
         except directory.DirectoryError as error:
-            _show_error(form, error)
+            show_error(form, error)
             status = 400
         else:
             flash(f"Created campaign {campaign.name}.", "success")
@@ -88,7 +81,7 @@ def edit(campaign_id: int):
             form.version.data = str(campaign.version)
             status = 409
         except directory.DirectoryError as error:
-            _show_error(form, error)
+            show_error(form, error)
             status = 400
         else:
             flash(f"Saved campaign {campaign.name}.", "success")

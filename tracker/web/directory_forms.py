@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
@@ -57,3 +58,13 @@ def form_version(form: FlaskForm) -> int:
     """The version the form was loaded at; garbage counts as stale (0)."""
     raw = form.version.data or ""
     return int(raw) if raw.isdigit() else 0
+
+
+def show_error(form: FlaskForm, error: ValueError) -> None:
+    """The message next to the field it names, or as a flash when it names none."""
+    field_name = getattr(error, "field", None)
+    target = getattr(form, field_name, None) if field_name else None
+    if target is None:
+        flash(str(error), "error")
+    else:
+        target.errors = [*target.errors, str(error)]

@@ -10,7 +10,7 @@ from tracker.extensions import db
 from tracker.models import Campaign, Official, utcnow
 from tracker.services import directory, directory_query
 from tracker.services.followup import organisation_today
-from tracker.web.directory_forms import OfficialEditForm, OfficialForm, form_version
+from tracker.web.directory_forms import OfficialEditForm, OfficialForm, form_version, show_error
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")
 
@@ -26,14 +26,6 @@ def _official_or_404(official_id: int) -> Official:
 
 def _render_form(template: str, form: OfficialForm, status: int, **context):
     return render_template(template, form=form, countries=COUNTRIES, **context), status
-
-
-def _show_error(form: OfficialForm, error: directory.DirectoryError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is None:
-        flash(str(error), "error")
-    else:
-        target.errors = [*target.errors, str(error)]
 
 
 @bp.route("")
@@ -64,7 +56,7 @@ def new():
         try:
             official = directory.create_official(current_actor(), **form.values())
         except directory.DirectoryError as error:
-            _show_error(form, error)
+            show_error(form, error)
             status = 400
         else:
             flash(f"Added {official.name}.", "success")
@@ -117,7 +109,7 @@ def edit(official_id: int):
             form.version.data = str(official.version)
             status = 409
         except directory.DirectoryError as error:
-            _show_error(form, error)
+            show_error(form, error)
             status = 400
         else:
             flash(f"Saved {official.name}.", "success")
