@@ -29,7 +29,6 @@ from tracker.services.reminder_mail import digest_email, facts
 log = logging.getLogger(__name__)
 
 DIGEST_HOUR = 8
-FIRST_DIGEST_LOOKBACK = timedelta(days=1)
 
 
 def _move_last_digest(user_id: int, expected: datetime | None, new: datetime | None) -> bool:
@@ -85,11 +84,16 @@ def send_due_digests(now: datetime, mailer: mail.Mailer) -> int:
     ).all()
     for user in digest_users:
         previous = user.last_digest_at
-        since = previous or now - FIRST_DIGEST_LOOKBACK
-        if ladder.next_digest_at(since, user.timezone, DIGEST_HOUR) > now:
+        if previous is None:
+            # New digest reader: start counting from the last 08:00, first digest at the next.
+            last_eight = ladder.next_digest_at(now - timedelta(days=1), user.timezone, DIGEST_HOUR)
+            _move_last_digest(user.id, None, last_eight)
+            continue
+        if ladder.next_digest_at(previous, user.timezone, DIGEST_HOUR) > now:
             continue
         if not _move_last_digest(user.id, previous, now):
             continue
+        since = previous
         items = [facts(reminder, now) for reminder in _reminders_for(user, since, now)]
         if not items:
             continue
