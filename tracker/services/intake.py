@@ -51,6 +51,7 @@ __all__ = [
     "match_officials",
     "read_pasted",
     "read_upload",
+    "saved_letter_id",
 ]
 
 OFFICIAL_FIELD_MAX = 200
@@ -118,6 +119,11 @@ def read_pasted(user_id: int, text: str, now: datetime) -> NewLetter:
     parsed = parse_letter(extracted.text)
     staged = intake_staging.stage(user_id, parsed.source_text, "pasted", None, None, now)
     return NewLetter(staged, parsed)
+
+
+def saved_letter_id(key: str) -> int | None:
+    """The letter a review was saved as, when it was submitted before."""
+    return intake_staging.saved_letter_id(key) if intake_staging.is_key(key) else None
 
 
 def load_staged(key: str, user_id: int) -> StagedLetter:

@@ -7,12 +7,14 @@ letter and answers with the review screen (nothing saved yet); POST
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.auth import current_actor, requires
 from tracker.models import utcnow
-from tracker.services import intake, intake_staging
+from tracker.services import intake
 from tracker.services.intake import IntakeError, NewLetter, StagedLetter
 from tracker.web.intake_forms import (
     IntakeStartForm,
@@ -33,7 +35,7 @@ def _status(error: IntakeError) -> int:
     return 413 if error.too_large else 400
 
 
-def _render_start(form: IntakeStartForm, status: int = 200, general: list[str] = ()):
+def _render_start(form: IntakeStartForm, status: int = 200, general: Sequence[str] = ()):
     return render_template("intake/start.html", form=form, general_errors=general), status
 
 
@@ -43,7 +45,7 @@ def _render_review(
     *,
     first: bool = False,
     status: int = 200,
-    general: list[str] = (),
+    general: Sequence[str] = (),
 ):
     matches, officials = intake.match_officials(row_names(form))
     return render_template(
@@ -96,7 +98,7 @@ def start():
 def confirm():
     form = ReviewForm()
     key = form.key.data or ""
-    saved = intake_staging.saved_letter_id(key) if intake_staging.is_key(key) else None
+    saved = intake.saved_letter_id(key)
     if saved is not None:
         flash("This letter was saved already; here it is.", "info")
         return redirect(url_for("letters.show", letter_id=saved))
