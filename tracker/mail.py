@@ -30,6 +30,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
+from sqlalchemy import insert
 
 from tracker.domain import ladder
 from tracker.extensions import db
@@ -236,18 +237,22 @@ def keep_in_outbox(email: Email, now: datetime, reminder_id: int | None) -> None
             f"In-Reply-To: {email.references[-1]}",
             f"References: {' '.join(email.references)}",
         ]
-    db.session.add(
-        OutboxMessage(
-            reminder_id=reminder_id,
-            message_id=email.message_id,
-            sender=email.sender,
-            recipients=", ".join(email.to),
-            subject=email.subject,
-            headers="\n".join(headers),
-            body_text=email.text,
-            body_html=email.html,
-            created_at=now,
-        )
+    # A plain INSERT: nothing reads the row back, and a sweep writes thousands.
+    db.session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "reminder_id": reminder_id,
+                "message_id": email.message_id,
+                "sender": email.sender,
+                "recipients": ", ".join(email.to),
+                "subject": email.subject,
+                "headers": "\n".join(headers),
+                "body_text": email.text,
+                "body_html": email.html,
+                "created_at": now,
+            }
+        ],
     )
 
 

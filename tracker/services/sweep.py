@@ -27,15 +27,16 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from tracker import mail
 from tracker.domain import ladder
 from tracker.extensions import db
-from tracker.models import Letter, Recipient, Reminder
+from tracker.models import Letter, Recipient, Reminder, UTCDateTime
 from tracker.services import digest
 from tracker.services.reminder_mail import addressees, reminder_email
 from tracker.services.reminder_plan import ladder_settings, planned_steps
@@ -62,56 +63,75 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim_next(now: datetime, lease_until: datetime, worker: str) -> int | None:
-    """Claim the oldest due reminder and commit the claim; None when nothing is due."""
+@cache
+def _claim_statement(state: str, postgres: bool):
+    """Built once: a sweep runs it once per reminder."""
     table = Reminder.__table__
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    for state in CLAIMABLE:
-        oldest_due = (
-            select(table.c.id)
-            .where(table.c.state == state, table.c.attempt_at <= now)
-            .order_by(table.c.attempt_at)
-            .limit(1)
+    now, lease_until = bindparam("now", type_=UTCDateTime), bindparam("lease", type_=UTCDateTime)
+    oldest_due = (
+        select(table.c.id)
+        .where(table.c.state == state, table.c.attempt_at <= now)
+        .order_by(table.c.attempt_at)
+        .limit(1)
+    )
+    if postgres:
+        oldest_due = oldest_due.with_for_update(skip_locked=True)
+    return (
+        update(table)
+        .where(
+            table.c.id == oldest_due.scalar_subquery(),
+            table.c.state == state,
+            table.c.attempt_at <= now,
         )
-        if postgres:
-            oldest_due = oldest_due.with_for_update(skip_locked=True)
-        claimed = db.session.execute(
-            update(table)
-            .where(
-                table.c.id == oldest_due.scalar_subquery(),
-                table.c.state == state,
-                table.c.attempt_at <= now,
-            )
-            .values(
-                state="sending",
-                attempts=table.c.attempts + 1,
-                lease_until=lease_until,
-                attempt_at=lease_until,
-                claimed_by=worker,
-            )
-            .returning(table.c.id)
-        ).scalar()
+        .values(
+            state="sending",
+            attempts=table.c.attempts + 1,
+            lease_until=lease_until,
+            attempt_at=lease_until,
+            claimed_by=bindparam("worker"),
+        )
+        .returning(table.c.id)
+    )
+
+
+def claim_next(
+    now: datetime, lease_until: datetime, worker: str, states: list[str] | None = None
+) -> int | None:
+    """Claim the oldest due reminder and commit the claim; None when nothing is due.
+
+    `states` (expired claims first, then pending) loses each state whose probe comes
+    back empty, so a long sweep does not probe for expired claims before every send.
+    """
+    states = list(CLAIMABLE) if states is None else states
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    values = {"now": now, "lease": lease_until, "worker": worker}
+    while states:
+        claimed = db.session.execute(_claim_statement(states[0], postgres), values).scalar()
         db.session.commit()
         if claimed is not None:
             return claimed
+        states.pop(0)
     return None
 
 
-def _load(reminder_id: int) -> Reminder:
-    return db.session.scalars(
+@cache
+def _load_statement():
+    """Everything an email needs in one query (a letter has few watchers and demands)."""
+    letter = joinedload(Reminder.recipient).joinedload(Recipient.letter)
+    return (
         select(Reminder)
-        .where(Reminder.id == reminder_id)
+        .where(Reminder.id == bindparam("reminder_id"))
         .options(
             joinedload(Reminder.recipient).joinedload(Recipient.official),
-            joinedload(Reminder.recipient).joinedload(Recipient.letter).joinedload(Letter.owner),
-            joinedload(Reminder.recipient)
-            .joinedload(Recipient.letter)
-            .selectinload(Letter.watchers),
-            joinedload(Reminder.recipient)
-            .joinedload(Recipient.letter)
-            .selectinload(Letter.demands),
+            letter.joinedload(Letter.owner),
+            letter.joinedload(Letter.watchers),
+            letter.joinedload(Letter.demands),
         )
-    ).one()
+    )
+
+
+def _load(reminder_id: int) -> Reminder:
+    return db.session.scalars(_load_statement(), {"reminder_id": reminder_id}).unique().one()
 
 
 def _still_wanted(reminder: Reminder, clock: datetime) -> bool:
@@ -184,10 +204,11 @@ def run_sweep(now: datetime, *, limit: int | None = None, worker: str | None = N
     started = time.monotonic()
     result = SweepResult()
     db.session.rollback()  # claims must open their own transaction (SQLite write lock)
+    states = list(CLAIMABLE)
     with mail.Mailer() as mailer:
         while limit is None or result.claimed < limit:
             clock = now + timedelta(seconds=time.monotonic() - started)
-            reminder_id = claim_next(now, clock + lease, worker)
+            reminder_id = claim_next(now, clock + lease, worker, states)
             if reminder_id is None:
                 break
             result.claimed += 1
