@@ -64,7 +64,7 @@ class ScriptedHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused_addresses:
-            return "550 5.1.1 <%s>: no such mailbox" % address
+            return f"550 5.1.1 <{address}>: no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -97,10 +97,14 @@ class ScriptedHandler:
 
 def _accept_login(expected: tuple[str, str]):
     def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and (
-            auth_data.login.decode(),
-            auth_data.password.decode(),
-        ) == expected
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and (
+                auth_data.login.decode(),
+                auth_data.password.decode(),
+            )
+            == expected
+        )
         return AuthResult(success=ok)
 
     return authenticate

@@ -54,7 +54,9 @@ def test_a_draft_gets_no_clock_and_no_reminder(owner):
 
 def test_business_days_skip_weekends_and_the_countrys_holidays(owner):
     # Sent Thursday 2024-07-03 to the US: 4 July is a holiday, then a weekend.
-    letter = make_letter(owner, sent_on=date(2024, 7, 3), window=3, business_days=True, country="US")
+    letter = make_letter(
+        owner, sent_on=date(2024, 7, 3), window=3, business_days=True, country="US"
+    )
     assert letter.recipients[0].due_on == date(2024, 7, 9)
 
 

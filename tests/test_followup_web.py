@@ -91,9 +91,7 @@ def test_extend_needs_a_sensible_number_of_days(client, auth, letter):
     assert recipient.due_on == date(2024, 4, 7)
 
 
-def test_the_snooze_link_in_an_email_asks_to_log_in_then_confirms_with_post(
-    client, auth, letter
-):
+def test_the_snooze_link_in_an_email_asks_to_log_in_then_confirms_with_post(client, auth, letter):
     recipient = letter.recipients[0]
     url = f"/recipients/{recipient.id}/snooze"
     response = client.get(url)

@@ -156,4 +156,3 @@ def test_login_from_the_mail_url(make_app):
             assert run_sweep(DUE).sent == 1
             [received] = server.messages
             assert received.authenticated
-

@@ -152,19 +152,19 @@ def test_the_scheduler_process_sweeps_beats_and_recovers_from_sigkill(app, smtp,
 
     restarted = start(env, "scheduler")
     try:
-        wait_for(
-            lambda: len({m.message_id for m in smtp.messages}) == 12, 60, "every reminder"
-        )
+        wait_for(lambda: len({m.message_id for m in smtp.messages}) == 12, 60, "every reminder")
         db.session.rollback()
         wait_for(
-            lambda: db.session.rollback()
-            or db.session.scalar(select(func.count()).select_from(SchedulerHeartbeat)) >= 1,
+            lambda: (
+                db.session.rollback()
+                or db.session.scalar(select(func.count()).select_from(SchedulerHeartbeat)) >= 1
+            ),
             10,
             "a heartbeat",
         )
     finally:
         restarted.send_signal(signal.SIGTERM)
-        out, err = restarted.communicate(timeout=30)
+        _out, err = restarted.communicate(timeout=30)
     assert restarted.returncode == 0, err
     counts = collections.Counter(m.message_id for m in smtp.messages)
     assert sum(counts.values()) - len(counts) <= 1
