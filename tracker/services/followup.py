@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.domain import deadlines
 from tracker.extensions import db
 from tracker.models import Recipient, Reminder
-from tracker.services.audit import Actor, record
+from tracker.services.audit import Actor, changes_between, record
 from tracker.services.followup_queries import (
     RUNNING_STATES,
     Attention,
@@ -76,18 +76,10 @@ def _store_clock(recipient: Recipient, clock: deadlines.ClockState) -> dict[str,
         "paused_on": clock.paused_on,
         "remaining_days": clock.remaining_days,
     }
-    changes = {
-        field: [_plain(getattr(recipient, field)), _plain(value)]
-        for field, value in new_values.items()
-        if getattr(recipient, field) != value
-    }
+    changes = changes_between(recipient, new_values)
     for field, value in new_values.items():
         setattr(recipient, field, value)
     return changes
-
-
-def _plain(value: object) -> object:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 # --- staff actions (each commits) --------------------------------------------------
