@@ -8,11 +8,16 @@ the numbers in a table beside the image.
 from __future__ import annotations
 
 import re
+import sys
 
 import pygal
 from pygal.style import Style
 
 from tracker.stats.figures import AGE_BUCKETS, MonthlySeries
+
+# pygal appends a legacy import finder (no find_spec) to sys.meta_path, and Python then
+# warns on every failed optional import anywhere in the process. We use no map plugins.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
 
 # Dark enough on white for text and bars alike (WCAG AA non-text contrast).
 PALETTE = ("#1f4e79", "#b35900", "#1b6e3a", "#6b3fa0", "#a4262c", "#545d6e")
