@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, distinct, func, literal, select, union_all
+from sqlalchemy import and_, func, literal, select, union_all
 
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient, Response
@@ -63,17 +63,20 @@ def headline(scope: Scope) -> Headline:
     """Letters, recipients and overdue ages in one query; the median in a second."""
     is_overdue = overdue(scope.today)
     age = days_overdue(scope.today)
+    letters_sent = (
+        select(func.count()).select_from(Letter).where(letter_in_scope(scope)).scalar_subquery()
+    )
     counts = db.session.execute(
         select(
-            func.count(distinct(Letter.id)),
+            letters_sent,
             count_if(expected()),
             count_if(awaiting()),
             count_if(is_overdue),
             count_if(answered()),
             *(count_if(and_(is_overdue, _in_bucket(bucket, age))) for bucket in AGE_BUCKETS),
         )
-        .select_from(Letter)
-        .outerjoin(Recipient, Recipient.letter_id == Letter.id)
+        .select_from(Recipient)
+        .join(Letter, Letter.id == Recipient.letter_id)
         .where(letter_in_scope(scope))
     ).one()
     letters_sent, expected_count, awaiting_count, overdue_count, answered_count = counts[:5]

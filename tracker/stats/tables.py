@@ -136,18 +136,32 @@ def official_responsiveness(
         .where(in_scope, answered())
     )
     medians = median_by(waits, "days", ("official_id",)).subquery()
-    last_contact = func.max(
-        func.coalesce(Recipient.responded_on, Recipient.acknowledged_on, Letter.sent_on)
+    # Aggregate recipients per official first; officials and medians join the few rows left.
+    per_official = (
+        select(
+            Recipient.official_id.label("official_id"),
+            func.count().label("letters"),
+            count_if(expected()).label("expected"),
+            count_if(answered()).label("answered"),
+            func.max(
+                func.coalesce(Recipient.responded_on, Recipient.acknowledged_on, Letter.sent_on)
+            ).label("last_contact"),
+        )
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .where(in_scope, Recipient.state != "withdrawn")
+        .group_by(Recipient.official_id)
+        .subquery()
     )
-    expected_count = count_if(expected())
-    answered_count = count_if(answered())
-    share = case((expected_count > 0, answered_count * 1.0 / expected_count), else_=None)
+    share = case(
+        (per_official.c.expected > 0, per_official.c.answered * 1.0 / per_official.c.expected),
+        else_=None,
+    )
     columns = {
         "name": Official.name,
-        "letters": func.count(),
+        "letters": per_official.c.letters,
         "answered": share,
         "median_days": medians.c.median,
-        "last_contact": last_contact,
+        "last_contact": per_official.c.last_contact,
     }
     order = columns.get(sort, columns["letters"])
     order = order.desc() if descending else order.asc()
@@ -156,18 +170,14 @@ def official_responsiveness(
             Official.id,
             Official.name,
             Official.country,
-            func.count(),
-            expected_count,
-            answered_count,
+            per_official.c.letters,
+            per_official.c.expected,
+            per_official.c.answered,
             medians.c.median,
-            last_contact,
+            per_official.c.last_contact,
         )
-        .select_from(Recipient)
-        .join(Letter, Letter.id == Recipient.letter_id)
-        .join(Official, Official.id == Recipient.official_id)
+        .join(per_official, per_official.c.official_id == Official.id)
         .outerjoin(medians, medians.c.official_id == Official.id)
-        .where(in_scope, Recipient.state != "withdrawn")
-        .group_by(Official.id, Official.name, Official.country, medians.c.median)
         .order_by(order.nulls_last(), Official.name, Official.id)
         .limit(limit)
     )
@@ -196,17 +206,22 @@ class CampaignRow:
 def campaign_summary(scope: Scope) -> list[CampaignRow]:
     """Per campaign: letters, recipients and demands, from two grouped subqueries."""
     in_scope = letter_in_scope(scope)
+    letters = (
+        select(Letter.campaign_id.label("campaign_id"), func.count().label("letters"))
+        .where(in_scope)
+        .group_by(Letter.campaign_id)
+        .subquery()
+    )
     recipients = (
         select(
             Letter.campaign_id.label("campaign_id"),
-            func.count(func.distinct(Letter.id)).label("letters"),
             count_if(expected()).label("expected"),
             count_if(answered()).label("answered"),
             count_if(awaiting()).label("awaiting"),
             count_if(overdue(scope.today)).label("overdue"),
         )
-        .select_from(Letter)
-        .outerjoin(Recipient, Recipient.letter_id == Letter.id)
+        .select_from(Recipient)
+        .join(Letter, Letter.id == Recipient.letter_id)
         .where(in_scope)
         .group_by(Letter.campaign_id)
         .subquery()
@@ -224,23 +239,27 @@ def campaign_summary(scope: Scope) -> list[CampaignRow]:
         .group_by(Letter.campaign_id)
         .subquery()
     )
-    same_campaign = recipients.c.campaign_id.is_not_distinct_from(demands.c.campaign_id)
+
+    def zero_if_none(column):
+        return func.coalesce(column, 0)
+
     statement = (
         select(
-            recipients.c.campaign_id,
+            letters.c.campaign_id,
             Campaign.name,
-            recipients.c.letters,
-            recipients.c.expected,
-            recipients.c.answered,
-            recipients.c.awaiting,
-            recipients.c.overdue,
-            func.coalesce(demands.c.demands, 0),
-            func.coalesce(demands.c.won, 0),
-            func.coalesce(demands.c.partly, 0),
-            func.coalesce(demands.c.rejected, 0),
+            letters.c.letters,
+            zero_if_none(recipients.c.expected),
+            zero_if_none(recipients.c.answered),
+            zero_if_none(recipients.c.awaiting),
+            zero_if_none(recipients.c.overdue),
+            zero_if_none(demands.c.demands),
+            zero_if_none(demands.c.won),
+            zero_if_none(demands.c.partly),
+            zero_if_none(demands.c.rejected),
         )
-        .outerjoin(Campaign, Campaign.id == recipients.c.campaign_id)
-        .outerjoin(demands, same_campaign)
-        .order_by(recipients.c.letters.desc(), Campaign.name)
+        .outerjoin(Campaign, Campaign.id == letters.c.campaign_id)
+        .outerjoin(recipients, recipients.c.campaign_id.is_not_distinct_from(letters.c.campaign_id))
+        .outerjoin(demands, demands.c.campaign_id.is_not_distinct_from(letters.c.campaign_id))
+        .order_by(letters.c.letters.desc(), Campaign.name)
     )
     return [CampaignRow(*row) for row in db.session.execute(statement)]
