@@ -17,7 +17,6 @@ from tracker.services.directory import create_official
 # tracker.charts imports pygal, which appends a legacy finder to sys.meta_path; from then on
 # every failed optional import (pypdf's and python-docx's) warns. Python ignores ImportWarning
 # by default, so only the test run's "warnings are errors" setting is affected.
-pytestmark = pytest.mark.filterwarnings("ignore:PluginImportFixer:ImportWarning")
 
 
 def count(model) -> int:

@@ -17,8 +17,6 @@ from tracker.services.audit import Actor
 from tracker.services.directory import create_official
 
 # See tests/test_intake.py: pygal's legacy import finder warns on failed optional imports.
-pytestmark = pytest.mark.filterwarnings("ignore:PluginImportFixer:ImportWarning")
-
 CICC = "cicc-to-us-president-2020-03-27.txt"
 
 

@@ -13,10 +13,7 @@ from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
 
 # See tests/test_intake.py: pygal's legacy import finder warns on failed optional imports.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.filterwarnings("ignore:PluginImportFixer:ImportWarning"),
-]
+pytestmark = pytest.mark.browser
 
 PDF = Path(__file__).resolve().parent.parent / "letters" / "pdf-form-georgia.pdf"
 
