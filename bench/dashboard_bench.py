@@ -221,12 +221,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--only", choices=("dashboard", "list"), help="Run one half only.")
     options = parser.parse_args()
     database = ROOT / "bench" / "data" / f"dashboard-{options.letters}.db"
     print(f"Database: {database.relative_to(ROOT)}")
     build_database(database, options.letters)
-    dashboard_against_bare_sql(database, options.runs)
-    list_against_hello(database, options.requests, options.threads)
+    if options.only != "list":
+        dashboard_against_bare_sql(database, options.runs)
+    if options.only != "dashboard":
+        list_against_hello(database, options.requests, options.threads)
 
 
 if __name__ == "__main__":
