@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run demo test lint format bench setup clean
+.PHONY: run demo test screenshots lint format bench setup clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -54,6 +54,11 @@ test: $(VENV)/.installed $(CHROMIUM) tests/js/node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Re-takes the README's screenshots from the browser tests.
+screenshots: $(VENV)/.installed $(CHROMIUM) tests/js/node_modules/axe-core/axe.min.js
+	TRACKER_SCREENSHOT_DIR=docs/screenshots TRACKER_TEST_DATABASES=sqlite $(BIN)/pytest \
+		tests/browser/test_dashboard_browser.py tests/browser/test_letter_workflow_browser.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -272,3 +272,12 @@ def live_server(make_app) -> Iterator[LiveServer]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    """Where browser tests save screenshots: a temporary folder, or the README's
+    `docs/screenshots` when `make screenshots` sets TRACKER_SCREENSHOT_DIR."""
+    folder = Path(os.environ.get("TRACKER_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
