@@ -13,6 +13,7 @@ import sys
 import pygal
 from pygal.style import Style
 
+from tracker.labels import OUTCOME_LABELS
 from tracker.stats.figures import AGE_BUCKETS, MonthlySeries
 
 # pygal appends a legacy import finder (no find_spec) to sys.meta_path, and Python then
@@ -21,14 +22,6 @@ sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginIm
 
 # Dark enough on white for text and bars alike (WCAG AA non-text contrast).
 PALETTE = ("#1f4e79", "#b35900", "#1b6e3a", "#6b3fa0", "#a4262c", "#545d6e")
-OUTCOME_LABELS = {
-    "open": "Open",
-    "accepted": "Accepted",
-    "partially_met": "Partially met",
-    "met": "Met",
-    "rejected": "Rejected",
-    "withdrawn": "Withdrawn",
-}
 
 _STYLE = Style(
     background="#ffffff",

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from tracker import charts
 from tracker.auth import requires
+from tracker.labels import OUTCOME_LABELS
 from tracker.models import utcnow
 from tracker.services.followup import ladder_settings, organisation_today
 from tracker.stats.export import EXPORTS, to_csv
@@ -65,7 +66,7 @@ def report_page(template: str, *, mine: bool, row_limit: int):
         data_args=_page_args(form) | ({"mine": "1"} if mine else {}),
         period_label=PERIOD_LABELS[form.period.data],
         age_buckets=AGE_BUCKETS,
-        outcome_labels=charts.OUTCOME_LABELS,
+        outcome_labels=OUTCOME_LABELS,
         chart_alt={
             "monthly": charts.describe_monthly(report.series),
             "outcomes": charts.describe_outcomes(report.outcomes),

@@ -28,16 +28,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tracker.extensions import db
+from tracker.labels import CHANNEL_LABELS, OUTCOME_LABELS, STANCE_LABELS
 from tracker.models import Campaign, Demand, Letter, Official, User
 
-CHANNEL_LABELS = {
-    "email": "Email",
-    "post": "Post",
-    "fax": "Fax",
-    "hand_delivery": "Hand delivery",
-    "portal": "Portal",
-    "other": "Other",
-}
 CHANNEL_CHOICES = [SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()]
 ROLE_CHOICES = [SelectChoice("to", "to"), SelectChoice("cc", "cc")]
 DAY_KIND_CHOICES = [
@@ -49,22 +42,7 @@ KIND_CHOICES = [
     SelectChoice("substantive", "Substantive reply"),
     SelectChoice("refusal", "Refusal"),
 ]
-STANCE_LABELS = {
-    "not_addressed": "Not addressed",
-    "accepted": "Accepted",
-    "partially": "Partially",
-    "rejected": "Rejected",
-    "noted": "Noted",
-}
 STANCE_CHOICES = [SelectChoice(value, label) for value, label in STANCE_LABELS.items()]
-OUTCOME_LABELS = {
-    "open": "Open",
-    "accepted": "Accepted",
-    "partially_met": "Partially met",
-    "met": "Met",
-    "rejected": "Rejected",
-    "withdrawn": "Withdrawn",
-}
 OUTCOME_CHOICES = [SelectChoice(value, label) for value, label in OUTCOME_LABELS.items()]
 
 

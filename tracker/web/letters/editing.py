@@ -7,12 +7,11 @@ from flask_login import current_user
 
 from tracker.auth import current_actor, requires
 from tracker.extensions import db
+from tracker.labels import OUTCOME_LABELS, STANCE_LABELS
 from tracker.models import Demand, Letter, utcnow
 from tracker.services import directory, files, followup
 from tracker.services import letters as letter_service
 from tracker.web.letter_forms import (
-    OUTCOME_LABELS,
-    STANCE_LABELS,
     ConfirmForm,
     DemandOutcomeForm,
     LetterForm,

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tracker.extensions import db
+from tracker.labels import CHANNEL_LABELS
 from tracker.models import Campaign, Official, User
 from tracker.services.letters import DemandInput, LetterInput, RecipientInput
-from tracker.web.letter_forms import CHANNEL_LABELS, LetterForm
+from tracker.web.letter_forms import LetterForm
 
 
 @dataclass(frozen=True)
