@@ -30,7 +30,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from tracker.domain import ladder
 from tracker.extensions import db
@@ -172,12 +172,20 @@ class Mailer:
             _close(self._client)
             self._client = None
 
-    def deliver(self, email: Email, now: datetime, *, reminder_id: int | None = None) -> Delivery:
+    def deliver(
+        self,
+        email: Email,
+        now: datetime,
+        *,
+        reminder_id: int | None = None,
+        connection: Connection | None = None,
+    ) -> Delivery:
+        """Send `email`; keep it in the outbox through `connection` (or the session)."""
         delivery = Delivery("sent")
         if self.settings is not None:
             delivery = self._send(to_message(email, now))
         if delivery.outcome == "sent":
-            keep_in_outbox(email, now, reminder_id)
+            keep_in_outbox(email, now, reminder_id, connection)
         return delivery
 
     def _connection(self) -> smtplib.SMTP:
@@ -230,30 +238,35 @@ class Mailer:
         return Delivery("sent", refused=replies)
 
 
-def keep_in_outbox(email: Email, now: datetime, reminder_id: int | None) -> None:
+def keep_in_outbox(
+    email: Email, now: datetime, reminder_id: int | None, connection: Connection | None = None
+) -> None:
     headers = [f"Message-ID: {email.message_id}"]
     if email.references:
         headers += [
             f"In-Reply-To: {email.references[-1]}",
             f"References: {' '.join(email.references)}",
         ]
-    # A plain INSERT: nothing reads the row back, and a sweep writes thousands.
-    db.session.execute(
-        insert(OutboxMessage),
-        [
-            {
-                "reminder_id": reminder_id,
-                "message_id": email.message_id,
-                "sender": email.sender,
-                "recipients": ", ".join(email.to),
-                "subject": email.subject,
-                "headers": "\n".join(headers),
-                "body_text": email.text,
-                "body_html": email.html,
-                "created_at": now,
-            }
-        ],
+    # A Core INSERT built once: nothing reads the row back, and a sweep writes thousands.
+    (connection or db.session).execute(
+        _outbox_insert(),
+        {
+            "reminder_id": reminder_id,
+            "message_id": email.message_id,
+            "sender": email.sender,
+            "recipients": ", ".join(email.to),
+            "subject": email.subject,
+            "headers": "\n".join(headers),
+            "body_text": email.text,
+            "body_html": email.html,
+            "created_at": now,
+        },
     )
+
+
+@cache
+def _outbox_insert():
+    return insert(OutboxMessage.__table__)
 
 
 def _reply_text(code: int, message: bytes | str) -> str:

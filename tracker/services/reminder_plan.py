@@ -114,20 +114,51 @@ def restart_clocks(letter: Letter) -> None:
 # --- reminder rows -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RecipientClock:
+    """What the plan of one recipient depends on, as plain values.
+
+    The sweep reads these columns with one query per reminder instead of loading
+    the recipient and its letter as objects.
+    """
+
+    due_on: date | None
+    expects_answer: bool
+    state: str
+    letter_closed: bool
+    paused: bool
+    followed_up: bool
+
+    @classmethod
+    def of(cls, recipient: Recipient) -> RecipientClock:
+        return cls(
+            due_on=recipient.due_on,
+            expects_answer=expects_answer(recipient),
+            state=recipient.state,
+            letter_closed=recipient.letter.status == "closed",
+            paused=recipient.paused_on is not None,
+            followed_up=recipient.followed_up_on is not None,
+        )
+
+
 def planned_steps(recipient: Recipient, settings: LadderSettings) -> list[ladder.PlannedStep]:
     """The ladder steps this recipient should have now (sent or not)."""
+    return plan_of(RecipientClock.of(recipient), settings)
+
+
+def plan_of(clock: RecipientClock, settings: LadderSettings) -> list[ladder.PlannedStep]:
     planned = ladder.plan(
-        recipient.due_on,
+        clock.due_on,
         settings.steps,
-        expects_answer=expects_answer(recipient),
-        responded=recipient.state in ("responded", "closed"),
-        closed=recipient.letter.status == "closed",
-        withdrawn=recipient.state == "withdrawn",
-        paused=recipient.paused_on is not None,
+        expects_answer=clock.expects_answer,
+        responded=clock.state in ("responded", "closed"),
+        closed=clock.letter_closed,
+        withdrawn=clock.state == "withdrawn",
+        paused=clock.paused,
         send_hour=settings.send_hour,
         tz=settings.tz,
     )
-    if recipient.followed_up_on is not None:
+    if clock.followed_up:
         planned = [p for p in planned if p.step.kind not in STEPS_SETTLED_BY_FOLLOW_UP]
     return planned
 

@@ -17,6 +17,12 @@ A scheduler killed between sending and recording leaves the claim to expire, and
 next sweep after the lease sends it again with the same Message-ID: at most one
 duplicate per lease. The cost of a sweep is one index probe per due reminder plus
 one empty probe, whatever the size of the tables.
+
+A sweep works on one connection of its own, with prebuilt Core statements: the claim
+returns the reminder's columns, one query reads its recipient, letter and official,
+and the result is a compare-and-set UPDATE that only lands while the claim is still
+this sweep's. Nothing is loaded as ORM objects, so the per-reminder cost stays close
+to the SQL itself plus rendering the email.
 """
 
 from __future__ import annotations
@@ -30,16 +36,20 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Connection, Row, bindparam, select, update
 
 from tracker import mail
 from tracker.domain import ladder
 from tracker.extensions import db
-from tracker.models import Letter, Recipient, Reminder, UTCDateTime
+from tracker.models import Letter, Official, Recipient, Reminder, UTCDateTime
 from tracker.services import digest
-from tracker.services.reminder_mail import addressees, reminder_email
-from tracker.services.reminder_plan import ladder_settings, planned_steps
+from tracker.services.reminder_mail import (
+    addressees,
+    describe,
+    open_demand_titles,
+    reminder_email,
+)
+from tracker.services.reminder_plan import RecipientClock, ladder_settings, plan_of
 
 log = logging.getLogger(__name__)
 
@@ -90,24 +100,41 @@ def _claim_statement(state: str, postgres: bool):
             attempt_at=lease_until,
             claimed_by=bindparam("worker"),
         )
-        .returning(table.c.id)
+        .returning(
+            table.c.id,
+            table.c.recipient_id,
+            table.c.step,
+            table.c.kind,
+            table.c.attempts,
+            table.c.message_id,
+        )
     )
 
 
 def claim_next(
-    now: datetime, lease_until: datetime, worker: str, states: list[str] | None = None
-) -> int | None:
+    now: datetime,
+    lease_until: datetime,
+    worker: str,
+    states: list[str] | None = None,
+    *,
+    connection: Connection | None = None,
+) -> Row | None:
     """Claim the oldest due reminder and commit the claim; None when nothing is due.
 
-    `states` (expired claims first, then pending) loses each state whose probe comes
-    back empty, so a long sweep does not probe for expired claims before every send.
+    Returns the claimed reminder's id, recipient_id, step, kind, attempts (this one
+    included) and message_id. `states` (expired claims first, then pending) loses
+    each state whose probe comes back empty, so a long sweep does not probe for
+    expired claims before every send.
     """
+    if connection is None:
+        with db.engine.connect() as own:
+            return claim_next(now, lease_until, worker, states, connection=own)
     states = list(CLAIMABLE) if states is None else states
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+    postgres = connection.dialect.name == "postgresql"
     values = {"now": now, "lease": lease_until, "worker": worker}
     while states:
-        claimed = db.session.execute(_claim_statement(states[0], postgres), values).scalar()
-        db.session.commit()
+        claimed = connection.execute(_claim_statement(states[0], postgres), values).first()
+        connection.commit()
         if claimed is not None:
             return claimed
         states.pop(0)
@@ -115,81 +142,156 @@ def claim_next(
 
 
 @cache
-def _load_statement():
-    """Everything an email needs in one query (a letter has few watchers and demands)."""
-    letter = joinedload(Reminder.recipient).joinedload(Recipient.letter)
+def _context_statement():
+    """What the re-check and the email need of a recipient, in one row."""
+    recipients, letters, officials = Recipient.__table__, Letter.__table__, Official.__table__
     return (
-        select(Reminder)
-        .where(Reminder.id == bindparam("reminder_id"))
-        .options(
-            joinedload(Reminder.recipient).joinedload(Recipient.official),
-            letter.joinedload(Letter.owner),
-            letter.joinedload(Letter.watchers),
-            letter.joinedload(Letter.demands),
+        select(
+            recipients.c.id.label("recipient_id"),
+            recipients.c.role,
+            recipients.c.expects_answer,
+            recipients.c.state,
+            recipients.c.due_on,
+            recipients.c.paused_on,
+            recipients.c.followed_up_on,
+            letters.c.id.label("letter_id"),
+            letters.c.reference,
+            letters.c.subject,
+            letters.c.sent_on,
+            letters.c.status.label("letter_status"),
+            letters.c.business_days,
+            letters.c.owner_id,
+            officials.c.name.label("official"),
+            officials.c.country,
+        )
+        .join(letters, letters.c.id == recipients.c.letter_id)
+        .join(officials, officials.c.id == recipients.c.official_id)
+        .where(recipients.c.id == bindparam("recipient_id"))
+    )
+
+
+def _still_wanted(claimed: Row, context: Row, clock: datetime) -> bool:
+    """In the recipient's plan now, and not overtaken by a later step that is due too
+    (a scheduler back after weeks sends "escalate", not all three steps at once)."""
+    recipient_clock = RecipientClock(
+        due_on=context.due_on,
+        expects_answer=context.role == "to" or bool(context.expects_answer),
+        state=context.state,
+        letter_closed=context.letter_status == "closed",
+        paused=context.paused_on is not None,
+        followed_up=context.followed_up_on is not None,
+    )
+    planned = plan_of(recipient_clock, ladder_settings())
+    if claimed.step not in {p.index for p in planned}:
+        return False
+    return not any(p.index > claimed.step and p.due_at <= clock for p in planned)
+
+
+@cache
+def _finish_statement(columns: tuple[str, ...]):
+    """Record an outcome, only while the claim is still ours: a sweep that outlived
+    its lease must not overwrite the claim of the sweep that took the reminder over."""
+    table = Reminder.__table__
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("reminder_id"),
+            table.c.state == "sending",
+            table.c.claimed_by == bindparam("worker"),
+            table.c.attempts == bindparam("claimed_attempts"),
+        )
+        .values(
+            lease_until=None,
+            claimed_by=None,
+            **{column: bindparam(f"new_{column}") for column in columns},
         )
     )
 
 
-def _load(reminder_id: int) -> Reminder:
-    return db.session.scalars(_load_statement(), {"reminder_id": reminder_id}).unique().one()
-
-
-def _still_wanted(reminder: Reminder, clock: datetime) -> bool:
-    """In the recipient's plan now, and not overtaken by a later step that is due too
-    (a scheduler back after weeks sends "escalate", not all three steps at once)."""
-    planned = planned_steps(reminder.recipient, ladder_settings())
-    if reminder.step not in {p.index for p in planned}:
-        return False
-    return not any(p.index > reminder.step and p.due_at <= clock for p in planned)
-
-
-def _finish(reminder: Reminder, state: str, error: str = "") -> None:
-    reminder.state = state
-    reminder.last_error = error
-    reminder.lease_until = None
-    reminder.claimed_by = None
-
-
-def _record(reminder: Reminder, delivery: mail.Delivery, clock: datetime) -> str:
-    reminder.refused_recipients = "\n".join(
-        f"{address}: {reply}" for address, reply in delivery.refused.items()
+def _finish(
+    connection: Connection, claimed: Row, worker: str, state: str, error: str = "", **values
+) -> None:
+    values = {"state": state, "last_error": error, **values}
+    statement = _finish_statement(tuple(values))
+    finished = connection.execute(
+        statement,
+        {
+            "reminder_id": claimed.id,
+            "worker": worker,
+            "claimed_attempts": claimed.attempts,
+            **{f"new_{column}": value for column, value in values.items()},
+        },
     )
+    if finished.rowcount == 0:
+        log.warning("reminder %s was taken over after its lease ran out", claimed.id)
+
+
+def _record(
+    connection: Connection, claimed: Row, worker: str, delivery: mail.Delivery, clock: datetime
+) -> str:
+    refused = "\n".join(f"{address}: {reply}" for address, reply in delivery.refused.items())
     if delivery.outcome == "sent":
-        _finish(reminder, "sent")
-        reminder.sent_at = clock
+        _finish(connection, claimed, worker, "sent", refused_recipients=refused, sent_at=clock)
         return "sent"
-    if delivery.outcome == "retry" and reminder.attempts < ladder.MAX_ATTEMPTS:
-        _finish(reminder, "pending", delivery.error)
-        reminder.attempt_at = clock + ladder.retry_delay(reminder.attempts)
+    if delivery.outcome == "retry" and claimed.attempts < ladder.MAX_ATTEMPTS:
+        retry_at = clock + ladder.retry_delay(claimed.attempts)
+        _finish(
+            connection,
+            claimed,
+            worker,
+            "pending",
+            delivery.error,
+            refused_recipients=refused,
+            attempt_at=retry_at,
+        )
         return "retried"
-    _finish(reminder, "failed", delivery.error)
+    _finish(connection, claimed, worker, "failed", delivery.error, refused_recipients=refused)
     return "failed"
 
 
-def process(reminder_id: int, clock: datetime, mailer: mail.Mailer) -> str:
+def _deliver(connection: Connection, claimed: Row, context: Row, clock: datetime, mailer):
+    immediate = tuple(
+        person.email
+        for person in addressees(connection, context.letter_id, context.owner_id, claimed.kind)
+        if person.reminder_delivery == "immediate"
+    )
+    if not immediate:  # everyone reads it in their digest
+        return mail.Delivery("sent")
+    about = describe(
+        kind=claimed.kind,
+        recipient_id=context.recipient_id,
+        due_on=context.due_on,
+        letter_id=context.letter_id,
+        reference=context.reference,
+        subject=context.subject,
+        sent_on=context.sent_on,
+        business_days=context.business_days,
+        official=context.official,
+        country=context.country,
+        open_demands=open_demand_titles(connection, context.letter_id),
+        now=clock,
+    )
+    email = reminder_email(about, immediate, claimed.message_id)
+    return mailer.deliver(email, clock, reminder_id=claimed.id, connection=connection)
+
+
+def process(
+    connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
+) -> str:
     """Decide, send and record one claimed reminder; commits. Returns the outcome."""
-    reminder = _load(reminder_id)
-    if not _still_wanted(reminder, clock):
-        _finish(reminder, "cancelled")
+    context = connection.execute(_context_statement(), {"recipient_id": claimed.recipient_id}).one()
+    if not _still_wanted(claimed, context, clock):
+        _finish(connection, claimed, worker, "cancelled")
         outcome = "cancelled"
-    elif reminder.attempts > ladder.MAX_ATTEMPTS:  # claimed and lost again and again
-        _finish(reminder, "failed", f"gave up after {ladder.MAX_ATTEMPTS} attempts")
+    elif claimed.attempts > ladder.MAX_ATTEMPTS:  # claimed and lost again and again
+        _finish(
+            connection, claimed, worker, "failed", f"gave up after {ladder.MAX_ATTEMPTS} attempts"
+        )
         outcome = "failed"
     else:
-        letter = reminder.recipient.letter
-        immediate = tuple(
-            user.email
-            for user in addressees(letter, reminder.kind)
-            if user.reminder_delivery == "immediate"
-        )
-        if immediate:
-            delivery = mailer.deliver(
-                reminder_email(reminder, immediate, clock), clock, reminder_id=reminder.id
-            )
-        else:  # everyone reads it in their digest
-            delivery = mail.Delivery("sent")
-        outcome = _record(reminder, delivery, clock)
-    db.session.commit()
+        delivery = _deliver(connection, claimed, context, clock, mailer)
+        outcome = _record(connection, claimed, worker, delivery, clock)
+    connection.commit()
     return outcome
 
 
@@ -206,18 +308,19 @@ def run_sweep(now: datetime, *, limit: int | None = None, worker: str | None = N
     db.session.rollback()  # claims must open their own transaction (SQLite write lock)
     states = list(CLAIMABLE)
     with mail.Mailer() as mailer:
-        while limit is None or result.claimed < limit:
-            clock = now + timedelta(seconds=time.monotonic() - started)
-            reminder_id = claim_next(now, clock + lease, worker, states)
-            if reminder_id is None:
-                break
-            result.claimed += 1
-            try:
-                result.count(process(reminder_id, clock, mailer))
-            except Exception:
-                # The claim stays; its lease runs out and a later sweep tries again.
-                db.session.rollback()
-                log.exception("reminder %s could not be processed", reminder_id)
+        with db.engine.connect() as connection:
+            while limit is None or result.claimed < limit:
+                clock = now + timedelta(seconds=time.monotonic() - started)
+                claimed = claim_next(now, clock + lease, worker, states, connection=connection)
+                if claimed is None:
+                    break
+                result.claimed += 1
+                try:
+                    result.count(process(connection, claimed, worker, clock, mailer))
+                except Exception:
+                    # The claim stays; its lease runs out and a later sweep tries again.
+                    connection.rollback()
+                    log.exception("reminder %s could not be processed", claimed.id)
         clock = now + timedelta(seconds=time.monotonic() - started)
         result.digests = digest.send_due_digests(clock, mailer)
     return result
