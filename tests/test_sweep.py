@@ -9,10 +9,11 @@ from sqlalchemy import event, select
 
 from tests.followup_data import make_letter, make_user, reminders_of
 from tracker.extensions import db
+from tracker.mail import Mailer
 from tracker.models import OutboxMessage, Reminder
 from tracker.services import followup, responses
 from tracker.services.audit import Actor
-from tracker.services.sweep import claim_next, run_sweep
+from tracker.services.sweep import claim_next, process, run_sweep
 
 SENT = date(2024, 3, 1)
 DUE = datetime(2024, 3, 31, 9, tzinfo=UTC)  # step 0 at 09:00 on the due date
@@ -138,6 +139,22 @@ def test_a_claim_whose_lease_ran_out_is_sent_by_the_next_sweep(owner):
     reminder = reminders_of(letter.recipients[0])[0]
     assert reminder.attempts == 2
     assert outbox()[0].message_id == reminder.message_id
+
+
+def test_a_sweep_that_outlived_its_lease_does_not_overwrite_the_new_claim(owner):
+    letter = make_letter(owner, sent_on=SENT)
+    lease = timedelta(minutes=5)
+    db.session.rollback()
+    with db.engine.connect() as connection, Mailer() as mailer:
+        slow = claim_next(DUE, DUE + lease, "slow:1", connection=connection)
+        taken_over = claim_next(DUE + lease, DUE + 2 * lease, "fast:2", connection=connection)
+        assert taken_over is not None and taken_over.id == slow.id
+        # The slow sweep's email went out (a duplicate the lease allows), but its
+        # result must not end the claim that the faster sweep now holds.
+        assert process(connection, slow, "slow:1", DUE + lease, mailer) == "sent"
+    reminder = reminders_of(letter.recipients[0])[0]
+    assert (reminder.state, reminder.claimed_by, reminder.attempts) == ("sending", "fast:2", 2)
+    assert reminder.lease_until == DUE + 2 * lease
 
 
 def test_escalation_also_tells_the_admins_and_skips_inactive_users(owner):

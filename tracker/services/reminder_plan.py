@@ -62,7 +62,12 @@ def new_message_id() -> str:
 
 
 def expects_answer(recipient: Recipient) -> bool:
-    return recipient.role == "to" or bool(recipient.expects_answer)
+    return answer_expected(recipient.role, recipient.expects_answer)
+
+
+def answer_expected(role: str, expects_answer: bool | None) -> bool:
+    """A `to` recipient expects an answer; a `cc` only when staff say so."""
+    return role == "to" or bool(expects_answer)
 
 
 def _fresh_due_on(letter: Letter, recipient: Recipient) -> date:

@@ -49,7 +49,12 @@ from tracker.services.reminder_mail import (
     open_demand_titles,
     reminder_email,
 )
-from tracker.services.reminder_plan import RecipientClock, ladder_settings, plan_of
+from tracker.services.reminder_plan import (
+    RecipientClock,
+    answer_expected,
+    ladder_settings,
+    plan_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +180,7 @@ def _still_wanted(claimed: Row, context: Row, clock: datetime) -> bool:
     (a scheduler back after weeks sends "escalate", not all three steps at once)."""
     recipient_clock = RecipientClock(
         due_on=context.due_on,
-        expects_answer=context.role == "to" or bool(context.expects_answer),
+        expects_answer=answer_expected(context.role, context.expects_answer),
         state=context.state,
         letter_closed=context.letter_status == "closed",
         paused=context.paused_on is not None,
@@ -249,7 +254,9 @@ def _record(
     return "failed"
 
 
-def _deliver(connection: Connection, claimed: Row, context: Row, clock: datetime, mailer):
+def _deliver(
+    connection: Connection, claimed: Row, context: Row, clock: datetime, mailer: mail.Mailer
+) -> mail.Delivery:
     immediate = tuple(
         person.email
         for person in addressees(connection, context.letter_id, context.owner_id, claimed.kind)
