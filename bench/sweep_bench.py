@@ -366,7 +366,7 @@ def main() -> None:
 
             reset_due(due_ids)
             tracemalloc.start()
-            run_sweep(NOW)
+            assert run_sweep(NOW).sent == due
             _, python_peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
 
@@ -395,7 +395,7 @@ def main() -> None:
     )
     print(
         f"  peak RSS: {rss_built:.0f} MB after building, {rss_swept:.0f} MB after the sweep;"
-        f" Python peak allocation during a sweep: {python_peak / 2**20:.1f} MB"
+        f" Python peak allocation during a sweep: {python_peak / 2**10:,.0f} KB"
     )
 
 
