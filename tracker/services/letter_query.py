@@ -1,116 +1,32 @@
-"""The letters list: filters parsed from query args, and one bounded set of queries.
+"""The letters list: the page of letters matching LetterFilters, in bounded queries.
 
-A page costs three queries whatever the number of letters: the rows (with their
-recipient and demand figures aggregated in SQL), the total, and the addressees of
-the rows on the page.
+A page costs four queries whatever the number of letters: the total (a COUNT on
+letters with the filters), the ids of the page's letters (sorted and paged on letters
+alone, or on one narrow per-letter key for the derived sorts), the figures of those
+ids only (state, due dates, demands), and their addressees. Nothing aggregates the
+whole recipients or demands tables on a page request.
 
-To add a filter: add a field to LetterFilters (its `metadata["parse"]` turns one query
-arg into a value or raises ValueError) and a clause in `_conditions`.
+Filters on derived states use IN (subquery) over the recipients' indexes, never a
+correlated EXISTS: SQLite would plan the latter on ix_recipients_state_due_on and
+rescan that range once per letter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, false, func, or_, select
+from sqlalchemy import Select, Subquery, and_, case, exists, false, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
-from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Official, Recipient, letter_watchers
-from tracker.stats.links import RECIPIENT_FIGURES, dashboard_conditions
+from tracker.models import Demand, Letter, Official, Recipient, letter_watchers
+from tracker.services.letter_filters import LetterFilters
+from tracker.stats.links import dashboard_conditions
 
-LETTER_STATES = ("draft", "awaiting", "overdue", "responded", "closed")
-SORTS = ("reference", "subject", "sent_on", "due_on", "overdue")
-DIRECTIONS = ("asc", "desc")
 PAGE_SIZE = 50
-
-
-def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise ValueError("must be a positive number")
-    return value
-
-
-def _one_of(values: tuple[str, ...]) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw not in values:
-            raise ValueError(f"must be one of {', '.join(values)}")
-        return raw
-
-    return parse
-
-
-def _yes(raw: str) -> bool:
-    if raw not in ("1", "yes"):
-        raise ValueError("must be 1 or yes")
-    return True
-
-
-def _text(raw: str) -> str:
-    return " ".join(raw.split())[:200]
-
-
-def _filter(parse: Callable[[str], Any], default: Any = None, label: str = "") -> Any:
-    """A dataclasses.field carrying its query-arg parser (ruff cannot tell: RUF009)."""
-    return field(default=default, metadata={"parse": parse, "label": label})
-
-
-@dataclass(frozen=True)
-class LetterFilters:
-    q: str = _filter(_text, "", "Search")
-    campaign: int | None = _filter(_positive_int, label="Campaign")
-    official: int | None = _filter(_positive_int, label="Official")
-    owner: int | None = _filter(_positive_int, label="Owner")
-    watcher: int | None = _filter(_positive_int, label="Watcher")
-    state: str | None = _filter(_one_of(LETTER_STATES), label="State")
-    sent_from: date | None = _filter(date.fromisoformat, label="Sent from")  # noqa: RUF009
-    sent_to: date | None = _filter(date.fromisoformat, label="Sent until")  # noqa: RUF009
-    outcome: str | None = _filter(_one_of(DEMAND_OUTCOMES), label="Demand outcome")
-    # The dashboard's figures link here with these (tracker.stats.scope defines them).
-    sent: bool = _filter(_yes, False, "Sent letters only")
-    involving: int | None = _filter(_positive_int, label="Owned or watched by")
-    recipient: str | None = _filter(_one_of(RECIPIENT_FIGURES), label="A recipient is")
-    overdue_min: int | None = _filter(_positive_int, label="Overdue at least (days)")
-    overdue_max: int | None = _filter(_positive_int, label="Overdue at most (days)")
-    responded_from: date | None = _filter(date.fromisoformat, label="Response from")  # noqa: RUF009
-    responded_to: date | None = _filter(date.fromisoformat, label="Response until")  # noqa: RUF009
-    sort: str = _filter(_one_of(SORTS), "sent_on", "Sort by")
-    dir: str = _filter(_one_of(DIRECTIONS), "desc", "Direction")
-    page: int = _filter(_positive_int, 1, "Page")
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> tuple[LetterFilters, dict[str, str]]:
-        """Filters from query args, and {arg: message} for values that were ignored."""
-        values: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for spec in fields(cls):
-            raw = (args.get(spec.name) or "").strip()
-            if not raw:
-                continue
-            try:
-                values[spec.name] = spec.metadata["parse"](raw)
-            except ValueError as error:
-                label = spec.metadata["label"]
-                errors[spec.name] = f"{label}: {raw!r} is not valid ({error}); ignored."
-        return cls(**values), errors
-
-    def to_query_args(self, **overrides: Any) -> dict[str, str]:
-        """Query args for url_for, leaving out defaults; `overrides` replace fields."""
-        current = replace(self, **overrides) if overrides else self
-        args = {}
-        for spec in fields(current):
-            value = getattr(current, spec.name)
-            if value is not None and value != spec.default and value != "":
-                args[spec.name] = value.isoformat() if isinstance(value, date) else str(value)
-        return args
-
-    def is_filtered(self) -> bool:
-        ignored = {"sort", "dir", "page"}
-        return any(key not in ignored for key in self.to_query_args())
 
 
 @dataclass(frozen=True)
@@ -163,58 +79,74 @@ def _overdue(today: date) -> ColumnElement[bool]:
     return and_(_expecting(), _running(today), Recipient.due_on < today)
 
 
-def _recipient_figures(today: date):
+def _for_letters(query: Select, column, letter_ids: Sequence[int] | None) -> Select:
+    return query if letter_ids is None else query.where(column.in_(letter_ids))
+
+
+def _recipient_figures(today: date, letter_ids: Sequence[int] | None = None) -> Subquery:
     """Per letter: next due date, oldest overdue due date, and counts for the state."""
+    query = select(
+        Recipient.letter_id.label("letter_id"),
+        func.min(case((and_(_expecting(), _running(today)), Recipient.due_on))).label(
+            "next_due_on"
+        ),
+        func.min(case((_overdue(today), Recipient.due_on))).label("overdue_since"),
+        func.count(case((and_(_expecting(), Recipient.state == "awaiting"), 1))).label("awaiting"),
+        func.count(case((_expecting(), 1))).label("expecting"),
+        func.count(case((and_(_expecting(), Recipient.state == "responded"), 1))).label(
+            "responded"
+        ),
+    ).group_by(Recipient.letter_id)
+    return _for_letters(query, Recipient.letter_id, letter_ids).subquery("recipient_figures")
+
+
+def _demand_figures(letter_ids: Sequence[int] | None = None) -> Subquery:
+    query = select(
+        Demand.letter_id.label("letter_id"),
+        func.count().label("total"),
+        func.count(case((Demand.outcome == "open", 1))).label("open"),
+    ).group_by(Demand.letter_id)
+    return _for_letters(query, Demand.letter_id, letter_ids).subquery("demand_figures")
+
+
+def _derived_sort_key(sort: str, today: date) -> Subquery | None:
+    """(letter_id, key) for a sort on a recipient figure, read from the state index.
+
+    The same values as `_recipient_figures`' next_due_on and overdue_since, but only
+    the awaiting recipients are read, not every recipient of every letter.
+    """
+    if sort == "due_on":
+        counted = and_(_expecting(), _running(today))
+    elif sort == "overdue":
+        counted = _overdue(today)
+    else:
+        return None
     return (
-        select(
-            Recipient.letter_id.label("letter_id"),
-            func.min(case((and_(_expecting(), _running(today)), Recipient.due_on))).label(
-                "next_due_on"
-            ),
-            func.min(case((_overdue(today), Recipient.due_on))).label("overdue_since"),
-            func.count(case((and_(_expecting(), Recipient.state == "awaiting"), 1))).label(
-                "awaiting"
-            ),
-            func.count(case((_expecting(), 1))).label("expecting"),
-            func.count(case((and_(_expecting(), Recipient.state == "responded"), 1))).label(
-                "responded"
-            ),
-        )
+        select(Recipient.letter_id.label("letter_id"), func.min(Recipient.due_on).label("key"))
+        .where(counted)
         .group_by(Recipient.letter_id)
-        .subquery("recipient_figures")
+        .subquery("sort_key")
     )
 
 
-def _demand_figures():
-    return (
-        select(
-            Demand.letter_id.label("letter_id"),
-            func.count().label("total"),
-            func.count(case((Demand.outcome == "open", 1))).label("open"),
-        )
-        .group_by(Demand.letter_id)
-        .subquery("demand_figures")
-    )
-
-
-def _has_recipient(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(Recipient.letter_id == Letter.id, *conditions)
+def _with_recipient(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return Letter.id.in_(select(Recipient.letter_id).where(*conditions))
 
 
 def _state_condition(state: str, today: date) -> ColumnElement[bool]:
     sent = Letter.status == "sent"
-    overdue = _has_recipient(_overdue(today))
+    overdue = _with_recipient(_overdue(today))
     if state in ("draft", "closed"):
         return Letter.status == state
     if state == "overdue":
         return and_(sent, overdue)
     if state == "awaiting":
-        return and_(sent, _has_recipient(_expecting(), Recipient.state == "awaiting"), ~overdue)
+        return and_(sent, _with_recipient(_expecting(), Recipient.state == "awaiting"), ~overdue)
     if state == "responded":
         return and_(
             sent,
-            _has_recipient(_expecting()),
-            ~_has_recipient(_expecting(), Recipient.state != "responded"),
+            _with_recipient(_expecting()),
+            ~_with_recipient(_expecting(), Recipient.state != "responded"),
         )
     return false()
 
@@ -229,7 +161,7 @@ def _text_condition(q: str) -> ColumnElement[bool]:
     return or_(
         Letter.reference.ilike(pattern, escape="\\"),
         Letter.subject.ilike(pattern, escape="\\"),
-        _has_recipient(
+        _with_recipient(
             Recipient.official_id.in_(
                 select(Official.id).where(Official.name.ilike(pattern, escape="\\"))
             )
@@ -289,27 +221,24 @@ def _derived_state(figures, today: date) -> ColumnElement[str]:
     )
 
 
-def _order_by(filters: LetterFilters, figures) -> list[ColumnElement]:
+def _order_by(filters: LetterFilters, derived_key: ColumnElement | None) -> list[ColumnElement]:
+    """The list's order; `derived_key` is the next due date or the oldest overdue one."""
     descending = filters.dir == "desc"
     if filters.sort == "overdue":
         # "Most overdue first" is the oldest overdue due date first.
-        key = figures.c.overdue_since
-        primary = key.asc() if descending else key.desc()
+        primary = derived_key.asc() if descending else derived_key.desc()
     else:
         key = {
             "reference": Letter.reference,
             "subject": func.lower(Letter.subject),
             "sent_on": Letter.sent_on,
-            "due_on": figures.c.next_due_on,
+            "due_on": derived_key,
         }[filters.sort]
         primary = key.desc() if descending else key.asc()
     return [primary.nulls_last(), Letter.id.desc() if descending else Letter.id.asc()]
 
 
-def letter_rows_query(filters: LetterFilters, today: date) -> Select:
-    """Rows with their figures, filtered and sorted, without paging."""
-    figures = _recipient_figures(today)
-    demands = _demand_figures()
+def _rows_select(figures: Subquery, demands: Subquery, today: date) -> Select:
     return (
         select(
             Letter.id,
@@ -325,9 +254,44 @@ def letter_rows_query(filters: LetterFilters, today: date) -> Select:
         )
         .outerjoin(figures, figures.c.letter_id == Letter.id)
         .outerjoin(demands, demands.c.letter_id == Letter.id)
-        .where(*_conditions(filters, today))
-        .order_by(*_order_by(filters, figures))
     )
+
+
+def letter_rows_query(filters: LetterFilters, today: date) -> Select:
+    """Rows with their figures, filtered and sorted, without paging (the CSV export)."""
+    figures = _recipient_figures(today)
+    derived_key = figures.c.overdue_since if filters.sort == "overdue" else figures.c.next_due_on
+    return (
+        _rows_select(figures, _demand_figures(), today)
+        .where(*_conditions(filters, today))
+        .order_by(*_order_by(filters, derived_key))
+    )
+
+
+def page_ids_query(filters: LetterFilters, today: date) -> Select:
+    """The matching letter ids in the list's order, to be paged with LIMIT/OFFSET.
+
+    Sorting on a letters column walks that column's index; a derived sort joins one
+    key per letter, read from the awaiting recipients only.
+    """
+    query = select(Letter.id).where(*_conditions(filters, today))
+    sort_key = _derived_sort_key(filters.sort, today)
+    if sort_key is None:
+        return query.order_by(*_order_by(filters, None))
+    return query.outerjoin(sort_key, sort_key.c.letter_id == Letter.id).order_by(
+        *_order_by(filters, sort_key.c.key)
+    )
+
+
+def _page_records(letter_ids: list[int], today: date) -> list[Any]:
+    """The figures of these letters only, in the order of `letter_ids`."""
+    if not letter_ids:
+        return []
+    query = _rows_select(
+        _recipient_figures(today, letter_ids), _demand_figures(letter_ids), today
+    ).where(Letter.id.in_(letter_ids))
+    records = {record.id: record for record in db.session.execute(query)}
+    return [records[letter_id] for letter_id in letter_ids]
 
 
 def addressees_of(letter_ids: list[int]) -> dict[int, tuple[Addressee, ...]]:
@@ -368,12 +332,13 @@ def to_rows(records: Iterable[Any], today: date) -> list[LetterRow]:
 
 def search_letters(filters: LetterFilters, today: date, page_size: int = PAGE_SIZE) -> Page:
     total = db.session.scalar(
-        select(func.count()).select_from(matching_letter_ids(filters, today).subquery())
+        select(func.count()).select_from(Letter).where(*_conditions(filters, today))
     )
     offset = (filters.page - 1) * page_size
-    records = db.session.execute(
-        letter_rows_query(filters, today).limit(page_size).offset(offset)
-    ).all()
+    letter_ids = list(
+        db.session.scalars(page_ids_query(filters, today).limit(page_size).offset(offset))
+    )
+    records = _page_records(letter_ids, today)
     return Page(
         rows=tuple(to_rows(records, today)), total=total, page=filters.page, page_size=page_size
     )

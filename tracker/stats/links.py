@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists
+from sqlalchemy import exists, select
 from sqlalchemy.sql import ColumnElement
 
 from tracker.models import Letter, Recipient, Response
@@ -35,6 +35,12 @@ def _recipient_condition(figure: str, today: date) -> ColumnElement[bool]:
     return {"awaiting": awaiting, "answered": answered}.get(figure, lambda: overdue(today))()
 
 
+def _with_recipient(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    # IN (subquery), not a correlated EXISTS: SQLite would plan that one on
+    # ix_recipients_state_due_on and rescan the whole range once per letter.
+    return Letter.id.in_(select(Recipient.letter_id).where(*conditions))
+
+
 def dashboard_conditions(filters: Any, today: date) -> Iterator[ColumnElement[bool]]:
     """Conditions on Letter for the list filters the dashboard's links use."""
     if filters.sent:
@@ -42,9 +48,7 @@ def dashboard_conditions(filters: Any, today: date) -> Iterator[ColumnElement[bo
     if filters.involving is not None:
         yield owned_or_watched(filters.involving)
     if filters.recipient is not None:
-        yield exists().where(
-            Recipient.letter_id == Letter.id, _recipient_condition(filters.recipient, today)
-        )
+        yield _with_recipient(_recipient_condition(filters.recipient, today))
     if filters.overdue_min is not None or filters.overdue_max is not None:
         age = days_overdue(today)
         limits = [overdue(today)]
@@ -52,7 +56,7 @@ def dashboard_conditions(filters: Any, today: date) -> Iterator[ColumnElement[bo
             limits.append(age >= filters.overdue_min)
         if filters.overdue_max is not None:
             limits.append(age <= filters.overdue_max)
-        yield exists().where(Recipient.letter_id == Letter.id, and_(*limits))
+        yield _with_recipient(*limits)
     if filters.responded_from is not None or filters.responded_to is not None:
         received = [Response.letter_id == Letter.id]
         if filters.responded_from is not None:

@@ -11,12 +11,8 @@ from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Official, User, utcnow
 from tracker.services import csv_export, directory_query
 from tracker.services.followup import organisation_today
-from tracker.services.letter_query import (
-    LETTER_STATES,
-    SORTS,
-    LetterFilters,
-    search_letters,
-)
+from tracker.services.letter_filters import LETTER_STATES, SORTS, LetterFilters
+from tracker.services.letter_query import search_letters
 from tracker.web.letters import bp
 from tracker.web.letters import importing as _importing  # noqa: F401  (registers routes)
 
@@ -29,11 +25,14 @@ SORT_LABELS = {
 }
 
 
-def _filter_choices() -> dict[str, list[SelectChoice]]:
-    """Options of the filter form; three queries whatever the number of letters."""
-    officials = db.session.execute(
-        select(Official.id, Official.name).order_by(func.lower(Official.name), Official.id)
-    ).all()
+def _filter_choices(filters: LetterFilters) -> dict[str, list[SelectChoice]]:
+    """Options of the filter form; none of them grows with the letters or the directory.
+
+    The official filter offers only the selected official: officials are chosen from
+    their own page (or found by name with the search field), not from a list of them all.
+    """
+    selected = select(Official.id, Official.name).where(Official.id == filters.official)
+    officials = db.session.execute(selected).all() if filters.official is not None else []
     owners = db.session.execute(select(User.id, User.name).order_by(func.lower(User.name))).all()
     return {
         "campaign": [SelectChoice(str(i), name) for i, name in directory_query.campaign_choices()],
@@ -57,7 +56,7 @@ def index():
         page=page,
         filters=filters,
         errors=errors,
-        choices=_filter_choices(),
+        choices=_filter_choices(filters),
         sort_labels=SORT_LABELS,
     ), (400 if errors else 200)
 
