@@ -14,11 +14,24 @@ rescan that range once per letter.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Subquery, and_, case, exists, false, func, or_, select
+from sqlalchemy import (
+    Date,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
@@ -79,11 +92,11 @@ def _overdue(today: date) -> ColumnElement[bool]:
     return and_(_expecting(), _running(today), Recipient.due_on < today)
 
 
-def _for_letters(query: Select, column, letter_ids: Sequence[int] | None) -> Select:
+def _for_letters(query: Select, column, letter_ids: Any) -> Select:
     return query if letter_ids is None else query.where(column.in_(letter_ids))
 
 
-def _recipient_figures(today: date, letter_ids: Sequence[int] | None = None) -> Subquery:
+def _recipient_figures(today: Any, letter_ids: Any = None) -> Subquery:
     """Per letter: next due date, oldest overdue due date, and counts for the state."""
     query = select(
         Recipient.letter_id.label("letter_id"),
@@ -100,7 +113,7 @@ def _recipient_figures(today: date, letter_ids: Sequence[int] | None = None) -> 
     return _for_letters(query, Recipient.letter_id, letter_ids).subquery("recipient_figures")
 
 
-def _demand_figures(letter_ids: Sequence[int] | None = None) -> Subquery:
+def _demand_figures(letter_ids: Any = None) -> Subquery:
     query = select(
         Demand.letter_id.label("letter_id"),
         func.count().label("total"),
@@ -283,51 +296,60 @@ def page_ids_query(filters: LetterFilters, today: date) -> Select:
     )
 
 
-def _page_records(letter_ids: list[int], today: date) -> list[Any]:
-    """The figures of these letters only, in the order of `letter_ids`."""
-    if not letter_ids:
-        return []
-    query = _rows_select(
+@cache
+def _page_rows_statement() -> Select:
+    """The figures of the letters in :letter_ids, prebuilt: a page request only binds."""
+    letter_ids = bindparam("letter_ids", expanding=True)
+    today = bindparam("today", type_=Date())
+    return _rows_select(
         _recipient_figures(today, letter_ids), _demand_figures(letter_ids), today
     ).where(Letter.id.in_(letter_ids))
-    records = {record.id: record for record in db.session.execute(query)}
-    return [records[letter_id] for letter_id in letter_ids]
 
 
-def addressees_of(letter_ids: list[int]) -> dict[int, tuple[Addressee, ...]]:
-    """`to` before `cc`, in the order they were added; one query for all the letters."""
-    if not letter_ids:
-        return {}
-    found: dict[int, list[Addressee]] = {letter_id: [] for letter_id in letter_ids}
-    rows = db.session.execute(
+@cache
+def _addressees_statement() -> Select:
+    """`to` before `cc`, in the order they were added."""
+    return (
         select(Recipient.letter_id, Official.id, Official.name, Recipient.role)
         .join(Official, Official.id == Recipient.official_id)
-        .where(Recipient.letter_id.in_(letter_ids))
+        .where(Recipient.letter_id.in_(bindparam("letter_ids", expanding=True)))
         .order_by(Recipient.letter_id, Recipient.role.desc(), Recipient.id)
     )
-    for letter_id, official_id, name, role in rows:
-        found[letter_id].append(Addressee(official_id, name, role))
+
+
+def addressees_of(letter_ids: Sequence[int]) -> dict[int, tuple[Addressee, ...]]:
+    found: dict[int, list[Addressee]] = {letter_id: [] for letter_id in letter_ids}
+    if letter_ids:
+        rows = db.session.execute(_addressees_statement(), {"letter_ids": list(letter_ids)})
+        for letter_id, official_id, name, role in rows:
+            found[letter_id].append(Addressee(official_id, name, role))
     return {letter_id: tuple(items) for letter_id, items in found.items()}
 
 
-def to_rows(records: Iterable[Any], today: date) -> list[LetterRow]:
-    rows = [
-        LetterRow(
-            id=record.id,
-            reference=record.reference,
-            subject=record.subject,
-            status=record.status,
-            state=record.state,
-            sent_on=record.sent_on,
-            next_due_on=record.next_due_on,
-            days_overdue=(today - record.overdue_since).days if record.overdue_since else 0,
-            demands_open=record.demands_open,
-            demands_total=record.demands_total,
-        )
-        for record in records
-    ]
-    addressees = addressees_of([row.id for row in rows])
-    return [replace(row, addressees=addressees[row.id]) for row in rows]
+def page_rows(letter_ids: Sequence[int], today: date) -> list[LetterRow]:
+    """The rows of these letters with their figures, in the order of `letter_ids`."""
+    if not letter_ids:
+        return []
+    params = {"letter_ids": list(letter_ids), "today": today}
+    records = {record.id: record for record in db.session.execute(_page_rows_statement(), params)}
+    addressees = addressees_of(letter_ids)
+    return [to_row(records[letter_id], today, addressees[letter_id]) for letter_id in letter_ids]
+
+
+def to_row(record: Any, today: date, addressees: tuple[Addressee, ...] = ()) -> LetterRow:
+    return LetterRow(
+        id=record.id,
+        reference=record.reference,
+        subject=record.subject,
+        status=record.status,
+        state=record.state,
+        sent_on=record.sent_on,
+        next_due_on=record.next_due_on,
+        days_overdue=(today - record.overdue_since).days if record.overdue_since else 0,
+        demands_open=record.demands_open,
+        demands_total=record.demands_total,
+        addressees=addressees,
+    )
 
 
 def search_letters(filters: LetterFilters, today: date, page_size: int = PAGE_SIZE) -> Page:
@@ -338,7 +360,9 @@ def search_letters(filters: LetterFilters, today: date, page_size: int = PAGE_SI
     letter_ids = list(
         db.session.scalars(page_ids_query(filters, today).limit(page_size).offset(offset))
     )
-    records = _page_records(letter_ids, today)
     return Page(
-        rows=tuple(to_rows(records, today)), total=total, page=filters.page, page_size=page_size
+        rows=tuple(page_rows(letter_ids, today)),
+        total=total,
+        page=filters.page,
+        page_size=page_size,
     )
