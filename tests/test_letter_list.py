@@ -13,7 +13,13 @@ from werkzeug.datastructures import MultiDict
 from tests.letter_list_data import TODAY, build, count_queries
 from tracker.extensions import db
 from tracker.models import Letter, Recipient
-from tracker.services.letter_query import LetterFilters, matching_letter_ids, search_letters
+from tracker.services.letter_query import (
+    LetterFilters,
+    letter_rows_query,
+    matching_letter_ids,
+    page_ids_query,
+    search_letters,
+)
 
 
 @pytest.fixture
@@ -245,9 +251,44 @@ def _plan(sql_query) -> str:
         ({"watcher": "1"}, "ix_letter_watchers_user_id"),
         ({"outcome": "rejected"}, "ix_demands_outcome"),
         ({"state": "overdue"}, "ix_recipients_state_due_on"),
+        ({"state": "awaiting"}, "ix_recipients_state_due_on"),
+        ({"recipient": "overdue"}, "ix_recipients_state_due_on"),
+        ({"overdue_min": "10", "overdue_max": "20"}, "ix_recipients_state_due_on"),
     ],
 )
 def test_filters_use_indexes(data, args, index):
     plan = _plan(matching_letter_ids(parse(**args), TODAY))
     db.session.rollback()
     assert index in plan, plan
+
+
+def test_the_default_page_reads_letters_alone(data):
+    """The page's ids come from letters only; figures are computed for those ids."""
+    plan = _plan(page_ids_query(LetterFilters(), TODAY).limit(50))
+    db.session.rollback()
+    assert "recipients" not in plan and "demands" not in plan, plan
+    if db.engine.dialect.name == "sqlite":
+        assert "ix_letters_sent_on" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", ["sent_on", "reference", "subject", "due_on", "overdue"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_pages_follow_the_order_of_the_whole_list(data, sort, direction):
+    _add_letters(data, 7, start=1)
+    filters = parse(sort=sort, dir=direction)
+    whole = [record.reference for record in db.session.execute(letter_rows_query(filters, TODAY))]
+    paged = []
+    for number in range(1, 5):
+        paged += refs(parse(sort=sort, dir=direction, page=str(number)), page_size=4)
+    assert paged == whole
+
+
+def test_official_filter_offers_only_the_selected_official(client, auth, data):
+    auth.login("viewer")
+    everyone = client.get("/letters").get_data(as_text=True)
+    assert "Any official" in everyone
+    assert "Ada President</option>" not in everyone  # no option per official
+    ada = data.officials["ada"].id
+    chosen = client.get(f"/letters?official={ada}").get_data(as_text=True)
+    assert f'<option value="{ada}" selected>Ada President</option>' in chosen
+    assert "Bruno Ministre</option>" not in chosen
