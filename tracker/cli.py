@@ -79,6 +79,8 @@ def ensure_admin():
 def run_scheduler():
     """Run the scheduler process (one per deployment): sweeps and heartbeat."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
+    # APScheduler logs every run at INFO; our own lines say what each sweep did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler.run(current_app._get_current_object())
 
 
