@@ -89,3 +89,11 @@ def test_garbage_query_strings_never_fail_with_a_server_error(app, client, auth,
         for query in GARBAGE_QUERIES:
             response = client.get(sample_url(app, rule) + query)
             assert response.status_code < 500, f"GET {rule.rule}{query}"
+
+
+def test_nul_characters_are_refused_with_a_message(client, auth):
+    auth.login("editor")
+    response = client.get("/letters?q=a%00b")
+    assert response.status_code == 400
+    assert "may not contain NUL" in response.get_data(as_text=True)
+    assert client.post("/officials/new", data={"name": "A\x00B"}).status_code == 400

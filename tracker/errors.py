@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -33,7 +33,9 @@ def handle_http_error(error: HTTPException):
     if status == 413:
         limit_mb = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
         return _render(413, f"The upload is too large: files may be at most {limit_mb} MB.")
-    return _render(status, MESSAGES.get(status, error.description or "Error"))
+    if error.description and error.description != type(error).description:
+        return _render(status, error.description)  # a message written for this case
+    return _render(status, MESSAGES.get(status, "Error"))
 
 
 def handle_csrf_error(error: CSRFError):
@@ -55,7 +57,14 @@ def handle_integrity_error(error: IntegrityError):
     return _render(409, "This conflicts with data saved meanwhile. Reload the page and try again.")
 
 
+def handle_data_error(error: DataError):
+    db.session.rollback()
+    current_app.logger.warning("data error reached the error handler: %s", error)
+    return _render(400, "A value is malformed or out of range. Check what you entered.")
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(CSRFError, handle_csrf_error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,5 +36,13 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters():
+    """No text field has a use for NUL, and PostgreSQL refuses to store or compare it."""
+    for values in (request.args, request.form):
+        if any("\x00" in value for value in values.values()):
+            abort(400, "Text may not contain NUL characters.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
