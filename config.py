@@ -70,6 +70,8 @@ class Config:
         self.MAIL_URL = os.environ.get("MAIL_URL") or None
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Tracker <tracker@localhost>")
         self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+        # None: the system's trust store verifies the mail server's certificate.
+        self.MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None
         self.UPLOAD_PATH = os.environ.get("TRACKER_UPLOAD_PATH", str(instance / "uploads"))
         self.MAX_UPLOAD_BYTES = _env_int("TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
         # Werkzeug refuses bodies beyond this before a view runs; a little room for form fields.

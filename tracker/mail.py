@@ -8,7 +8,9 @@
   add `?starttls=1` to require STARTTLS (port 587 by default).
 - `smtps://[user:password@]host[:port]`: SMTP over TLS from the first byte (port 465).
 
-User name and password are percent-decoded, so `p%40ss` means `p@ss`. Every socket
+User name and password are percent-decoded, so `p%40ss` means `p@ss`. The server's
+certificate is always verified, against the system's trust store or, when
+`MAIL_CA_FILE` names one, against the CA certificates in that file. Every socket
 operation gives up after `MAIL_TIMEOUT` seconds (30 by default). A sweep sends all its
 emails over one connection. Each email that is
 delivered (to the server, or to the outbox when there is none) is also kept in the
@@ -159,6 +161,7 @@ class Mailer:
         mail_url = current_app.config.get("MAIL_URL")
         self.settings = parse_mail_url(mail_url) if mail_url else None
         self.timeout = current_app.config["MAIL_TIMEOUT"]
+        self.ca_file = current_app.config.get("MAIL_CA_FILE") or None
         self._client: smtplib.SMTP | None = None
 
     def __enter__(self) -> Mailer:
@@ -197,7 +200,7 @@ class Mailer:
                 pass
             self.close()
         assert self.settings is not None
-        client = _connect(self.settings, self.timeout)
+        client = _connect(self.settings, self.timeout, _tls_context(self.ca_file))
         try:
             if self.settings.username:
                 client.login(self.settings.username, self.settings.password or "")
@@ -212,12 +215,23 @@ class Mailer:
         assert self.settings is not None
         recipients = [address for _name, address in getaddresses([message["To"]])]
         sender = parseaddr(message["From"])[1]
+        where = f"{self.settings.host}:{self.settings.port}"
         try:
             client = self._connection()
+        except smtplib.SMTPAuthenticationError as error:
+            refused = _reply_delivery(error)
+            return Delivery(refused.outcome, f"{where} refused the login: {refused.error}")
         except smtplib.SMTPResponseException as error:
             return _reply_delivery(error)
+        except smtplib.SMTPNotSupportedError as error:
+            # Not sent rather than sent in clear: the offer may come back, or have been
+            # stripped on the way; MAX_ATTEMPTS bounds the retries.
+            return Delivery("retry", f"{where}: {error}")
+        except ssl.SSLCertVerificationError as error:
+            return Delivery(
+                "retry", f"{where} presented a certificate that is not trusted: {error}"
+            )
         except (smtplib.SMTPException, OSError) as error:
-            where = f"{self.settings.host}:{self.settings.port}"
             return Delivery("retry", f"cannot reach {where}: {error}")
         try:
             refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
@@ -286,20 +300,25 @@ def _reply_delivery(error: smtplib.SMTPResponseException) -> Delivery:
 
 
 @cache
-def _tls_context() -> ssl.SSLContext:
-    # Loading the system's certificates takes tens of milliseconds: once per process.
-    return ssl.create_default_context()
+def _tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verifies the server's certificate and name, against `ca_file` or the system's store."""
+    # Loading certificates takes tens of milliseconds: once per process and file.
+    return ssl.create_default_context(cafile=ca_file)
 
 
-def _connect(settings: SmtpSettings, timeout: float) -> smtplib.SMTP:
+def _connect(settings: SmtpSettings, timeout: float, context: ssl.SSLContext) -> smtplib.SMTP:
     if settings.security == "tls":
-        return smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=timeout, context=_tls_context()
-        )
+        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=context)
     client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
     if settings.security == "starttls":
         try:
-            client.starttls(context=_tls_context())
+            client.ehlo()
+            if not client.has_extn("starttls"):
+                raise smtplib.SMTPNotSupportedError(
+                    "the server does not offer STARTTLS, which MAIL_URL requires; "
+                    "nothing was sent in clear text"
+                )
+            client.starttls(context=context)
         except BaseException:
             _close(client)
             raise
