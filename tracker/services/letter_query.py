@@ -32,6 +32,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
@@ -317,10 +318,16 @@ def _addressees_statement() -> Select:
     )
 
 
+def _connection() -> Connection:
+    """The session's connection: these reads return plain rows, not ORM objects, so
+    they skip the ORM's per-statement work."""
+    return db.session.connection()
+
+
 def addressees_of(letter_ids: Sequence[int]) -> dict[int, tuple[Addressee, ...]]:
     found: dict[int, list[Addressee]] = {letter_id: [] for letter_id in letter_ids}
     if letter_ids:
-        rows = db.session.execute(_addressees_statement(), {"letter_ids": list(letter_ids)})
+        rows = _connection().execute(_addressees_statement(), {"letter_ids": list(letter_ids)})
         for letter_id, official_id, name, role in rows:
             found[letter_id].append(Addressee(official_id, name, role))
     return {letter_id: tuple(items) for letter_id, items in found.items()}
@@ -331,7 +338,8 @@ def page_rows(letter_ids: Sequence[int], today: date) -> list[LetterRow]:
     if not letter_ids:
         return []
     params = {"letter_ids": list(letter_ids), "today": today}
-    records = {record.id: record for record in db.session.execute(_page_rows_statement(), params)}
+    statement = _page_rows_statement()
+    records = {record.id: record for record in _connection().execute(statement, params)}
     addressees = addressees_of(letter_ids)
     return [to_row(records[letter_id], today, addressees[letter_id]) for letter_id in letter_ids]
 
@@ -353,12 +361,13 @@ def to_row(record: Any, today: date, addressees: tuple[Addressee, ...] = ()) -> 
 
 
 def search_letters(filters: LetterFilters, today: date, page_size: int = PAGE_SIZE) -> Page:
-    total = db.session.scalar(
+    connection = _connection()
+    total = connection.scalar(
         select(func.count()).select_from(Letter).where(*_conditions(filters, today))
     )
     offset = (filters.page - 1) * page_size
     letter_ids = list(
-        db.session.scalars(page_ids_query(filters, today).limit(page_size).offset(offset))
+        connection.scalars(page_ids_query(filters, today).limit(page_size).offset(offset))
     )
     return Page(
         rows=tuple(page_rows(letter_ids, today)),

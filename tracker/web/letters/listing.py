@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context, url_for
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
@@ -23,6 +23,17 @@ SORT_LABELS = {
     "due_on": "Next due date",
     "overdue": "Days overdue",
 }
+
+
+def _id_link_prefix(endpoint: str, argument: str) -> str:
+    """The URL of `endpoint` for an id, less the id: a row's link is this plus its id.
+
+    Built once per page rather than with url_for in every cell of every row.
+    """
+    url = url_for(endpoint, **{argument: 0})
+    if not url.endswith("/0"):
+        raise ValueError(f"{endpoint} does not end with its {argument}")
+    return url[:-1]
 
 
 def _filter_choices(filters: LetterFilters) -> dict[str, list[SelectChoice]]:
@@ -58,6 +69,8 @@ def index():
         errors=errors,
         choices=_filter_choices(filters),
         sort_labels=SORT_LABELS,
+        letter_link=_id_link_prefix("letters.show", "letter_id"),
+        official_link=_id_link_prefix("officials.show", "official_id"),
     ), (400 if errors else 200)
 
 
