@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -30,12 +31,11 @@ def certificates(tmp_path_factory) -> Certificates:
 
 @pytest.fixture
 def sweep_through(make_app, certificates):
-    """Run the app against `server`; trusts the test CA unless told to use the system's."""
+    """Run the app against `server`, trusting `ca_file` (None: the system's store)."""
 
     @contextmanager
-    def run(server: SmtpServer, url: str, *, trust_test_ca: bool = True):
-        ca_file = str(certificates.ca_file) if trust_test_ca else None
-        app = make_app(MAIL_URL=url, MAIL_TIMEOUT=2, MAIL_CA_FILE=ca_file)
+    def run(server: SmtpServer, url: str, *, ca_file: Path | None = certificates.ca_file):
+        app = make_app(MAIL_URL=url, MAIL_TIMEOUT=2, MAIL_CA_FILE=ca_file and str(ca_file))
         with server, app.app_context():
             letter = make_letter(make_user("owner@example.org"), sent_on=SENT)
             yield reminders_of(letter.recipients[0])[0]
@@ -62,7 +62,8 @@ def test_a_reminder_is_delivered_encrypted_after_login(security, sweep_through, 
         assert outbox_ids() == [reminder.message_id]
 
 
-@pytest.mark.parametrize("security", ["starttls", "tls"])
+# "none": aiosmtpd answers 535 on plain SMTP too, once the authenticator says handled=False.
+@pytest.mark.parametrize("security", ["none", "starttls", "tls"])
 def test_a_wrong_password_fails_the_reminder_with_the_servers_answer(
     security, sweep_through, certificates
 ):
@@ -103,7 +104,7 @@ def test_starttls_required_but_not_offered_sends_nothing_in_clear_text(sweep_thr
 def test_a_certificate_the_client_does_not_trust_is_refused(security, sweep_through, certificates):
     server = SmtpServer(LOGIN, security=security, certificates=certificates)
     # No MAIL_CA_FILE: the system's trust store, which has never heard of the test CA.
-    with sweep_through(server, server.url(*LOGIN), trust_test_ca=False) as reminder:
+    with sweep_through(server, server.url(*LOGIN), ca_file=None) as reminder:
         assert run_sweep(DUE).retried == 1
         db.session.refresh(reminder)
         assert reminder.state == "pending"
@@ -128,4 +129,14 @@ def test_the_certificate_must_name_the_host_it_is_reached_by(make_app, tmp_path)
         assert "presented a certificate that is not trusted" in reminder.last_error
         assert "IP address mismatch" in reminder.last_error
         assert server.logins == []
+        assert server.messages == []
+
+
+def test_a_ca_file_that_cannot_be_read_is_named_in_the_error(sweep_through, certificates, tmp_path):
+    missing = tmp_path / "no-such-ca.pem"
+    server = SmtpServer(LOGIN, security="tls", certificates=certificates)
+    with sweep_through(server, server.url(*LOGIN), ca_file=missing) as reminder:
+        assert run_sweep(DUE).retried == 1
+        db.session.refresh(reminder)
+        assert f"MAIL_CA_FILE {missing} cannot be used" in reminder.last_error
         assert server.messages == []

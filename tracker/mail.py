@@ -303,7 +303,10 @@ def _reply_delivery(error: smtplib.SMTPResponseException) -> Delivery:
 def _tls_context(ca_file: str | None) -> ssl.SSLContext:
     """Verifies the server's certificate and name, against `ca_file` or the system's store."""
     # Loading certificates takes tens of milliseconds: once per process and file.
-    return ssl.create_default_context(cafile=ca_file)
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except OSError as error:  # includes ssl.SSLError: a file that is not PEM
+        raise OSError(f"MAIL_CA_FILE {ca_file} cannot be used: {error}") from error
 
 
 def _connect(settings: SmtpSettings, timeout: float, context: ssl.SSLContext) -> smtplib.SMTP:
