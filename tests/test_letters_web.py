@@ -124,9 +124,10 @@ def test_an_official_is_created_on_the_spot_and_added(app, client, auth, users, 
     page = client.post("/letters/new", data=data)
     assert page.status_code == 200
     guterres = db.session.scalars(select(Official).where(Official.name == "Antonio Guterres")).one()
+    assert f'name="recipients-2-official_id" type="hidden" value="{guterres.id}"' in page.text
     assert re.search(
-        rf'<option selected value="{guterres.id}">Antonio Guterres', page.text
-    ) or re.search(rf'<option value="{guterres.id}" selected>', page.text)
+        r'name="recipients-2-official"[^>]*value="Antonio Guterres \(Secretary', page.text
+    )
     assert letter_count() == 0
     duplicate = client.post("/letters/new", data=data)
     assert duplicate.status_code == 400
@@ -138,8 +139,8 @@ def test_an_official_is_created_on_the_spot_and_added(app, client, auth, users, 
     [
         ({"sent_on": "2999-01-01"}, "sent_on", "cannot be in the future"),
         ({"sent_on": "27/03/2020"}, "sent_on", "Not a valid date"),
-        ({"recipients-0-official_id": "424242"}, "recipients-0-official_id", "Unknown official"),
-        ({"recipients-0-official_id": "drop table"}, "recipients-0-official_id", "Unknown"),
+        ({"recipients-0-official_id": "424242"}, "recipients-0-official", "Unknown official"),
+        ({"recipients-0-official_id": "drop table"}, "recipients-0-official", "Unknown"),
         ({"demands-0-text": "   "}, "demands-0-text", "needs its text"),
         ({"subject": ""}, "subject", "required"),
         ({"response_window_days": "many"}, "response_window_days", "Not a valid integer"),
@@ -360,3 +361,64 @@ def test_every_write_is_in_the_letter_timeline(app, client, auth, users):
     for words in ("Created letter", "Edited letter", "Demand 1", "Closed letter"):
         assert words in timeline
     assert db.session.scalar(select(func.count()).select_from(Recipient)) == 2
+
+
+def test_recipients_are_typed_names_resolved_by_exact_name(app, client, auth, users, people):
+    president, secretary = people
+    auth.login("editor")
+    data = new_letter_data(president, secretary) | {
+        "recipients-0-official_id": "",
+        "recipients-0-official": president.name.upper(),
+        "recipients-1-official_id": "",
+        "recipients-1-official": f"  {secretary.name.lower()} ",
+        "recipients-2-official": "",
+    }
+    assert client.post("/letters/new", data=data).status_code == 302
+    letter = db.session.scalars(select(Letter)).one()
+    assert [(r.official_id, r.role) for r in letter.recipients] == [
+        (president.id, "to"),
+        (secretary.id, "cc"),
+    ]
+    edit = client.get(f"/letters/{letter.id}/edit")
+    assert re.search(rf'name="recipients-0-official"[^>]*value="{president.name}', edit.text)
+    assert f'type="hidden" value="{secretary.id}"' in edit.text
+
+
+def test_an_unknown_or_ambiguous_name_gets_a_message_next_to_the_field(
+    app, client, auth, users, people
+):
+    president, secretary = people
+    auth.login("editor")
+    data = new_letter_data(president, secretary) | {
+        "recipients-0-official_id": "",
+        "recipients-0-official": "Nobody At All",
+    }
+    response = client.post("/letters/new", data=data)
+    assert response.status_code == 400
+    error = re.search(r'id="recipients-0-official-err">(.*?)</p>', response.text, re.S)
+    assert error and "No official is named" in error.group(1)
+    twin = Official(name=president.name.upper(), title="Ambassador")
+    db.session.add(twin)
+    db.session.commit()
+    data["recipients-0-official"] = president.name
+    response = client.post("/letters/new", data=data)
+    assert response.status_code == 400
+    error = re.search(r'id="recipients-0-official-err">(.*?)</p>', response.text, re.S)
+    assert error and "Several officials" in error.group(1)
+    assert letter_count() == 0
+    data["recipients-0-official"] = f"{twin.name} (Ambassador)"
+    assert client.post("/letters/new", data=data).status_code == 302
+    assert db.session.scalars(select(Letter)).one().recipients[0].official_id == twin.id
+
+
+def test_the_new_form_does_not_grow_with_the_directory(app, client, auth, users, people):
+    auth.login("editor")
+    before = len(client.get("/letters/new").data)
+    db.session.add_all(Official(name=f"Official number A{n:04d}") for n in range(300))
+    db.session.commit()
+    after = client.get("/letters/new")
+    assert after.text.count('<option value="Official number') == 50  # the suggestions
+    grown = len(after.data) - before
+    db.session.add_all(Official(name=f"Official number B{n:04d}") for n in range(300))
+    db.session.commit()
+    assert len(client.get("/letters/new").data) - before == grown

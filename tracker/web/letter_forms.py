@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from tracker.extensions import db
 from tracker.labels import CHANNEL_LABELS, OUTCOME_LABELS, STANCE_LABELS
-from tracker.models import Campaign, Demand, Letter, Official, User
+from tracker.models import Campaign, Demand, Letter, Official, Recipient, User
 
 CHANNEL_CHOICES = [SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()]
 ROLE_CHOICES = [SelectChoice("to", "to"), SelectChoice("cc", "cc")]
@@ -47,7 +47,10 @@ OUTCOME_CHOICES = [SelectChoice(value, label) for value, label in OUTCOME_LABELS
 
 
 class RecipientRow(Form):
-    official_id = SelectField("Official", choices=[], validate_choice=False)
+    # Typed (with a datalist of suggestions), resolved by name when the form is saved;
+    # the hidden id keeps the chosen official when several share that name.
+    official = StringField("Official", validators=[Length(max=300)])
+    official_id = HiddenField()
     role = SelectField("As", choices=ROLE_CHOICES, default="to")
     expects_answer = BooleanField("A cc expects an answer")
     remove = BooleanField("Remove")
@@ -99,14 +102,6 @@ class LetterForm(FlaskForm):
         users = _staff()
         self.owner_id.choices = [SelectChoice(str(user.id), user.name) for user in users]
         self.watcher_ids.choices = [SelectChoice(str(user.id), user.name) for user in users]
-        self.refresh_officials()
-
-    def refresh_officials(self) -> None:
-        choices = [SelectChoice("", "— choose an official —")] + [
-            SelectChoice(str(official.id), _official_label(official)) for official in _officials()
-        ]
-        for row in self.recipients:
-            row.form.official_id.choices = choices
 
     def clear_new_official(self) -> None:
         for name in ("name", "title", "institution", "country", "email"):
@@ -115,7 +110,7 @@ class LetterForm(FlaskForm):
             field.raw_data = []
 
 
-def _official_label(official: Official) -> str:
+def official_label(official: Official) -> str:
     detail = ", ".join(part for part in (official.title, official.institution) if part)
     return f"{official.name} ({detail})" if detail else official.name
 
@@ -128,8 +123,26 @@ def _staff() -> list[User]:
     return list(db.session.scalars(select(User).where(User.is_active_account).order_by(User.name)))
 
 
-def _officials() -> list[Official]:
-    return list(db.session.scalars(select(Official).order_by(Official.name)))
+SUGGESTED_OFFICIALS = 50
+
+
+def suggested_officials(limit: int = SUGGESTED_OFFICIALS) -> list[Official]:
+    """The officials most recently addressed (then most recently added), for the datalist.
+
+    A bounded list: the form must not grow with the directory.
+    """
+    last_addressed = (
+        select(Recipient.official_id, func.max(Recipient.id).label("last"))
+        .group_by(Recipient.official_id)
+        .subquery()
+    )
+    query = (
+        select(Official)
+        .outerjoin(last_addressed, last_addressed.c.official_id == Official.id)
+        .order_by(last_addressed.c.last.desc().nulls_last(), Official.id.desc())
+        .limit(limit)
+    )
+    return sorted(db.session.scalars(query), key=lambda official: official.name.lower())
 
 
 def fill_letter_form(form: LetterForm, letter: Letter) -> None:
@@ -159,6 +172,7 @@ def set_rows(form: LetterForm, recipients, demands, with_ids: bool = True) -> No
     for recipient in recipients:
         form.recipients.append_entry(
             {
+                "official": official_label(recipient.official),
                 "official_id": str(recipient.official_id),
                 "role": recipient.role,
                 "expects_answer": recipient.role == "cc" and recipient.expects_answer,
@@ -177,7 +191,6 @@ def set_rows(form: LetterForm, recipients, demands, with_ids: bool = True) -> No
         form.recipients.append_entry()
     if not form.demands.entries:
         form.demands.append_entry({"position": 1})
-    form.refresh_officials()
 
 
 class ResponseForm(FlaskForm):

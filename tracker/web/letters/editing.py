@@ -16,10 +16,17 @@ from tracker.web.letter_forms import (
     DemandOutcomeForm,
     LetterForm,
     fill_letter_form,
+    official_label,
     set_rows,
+    suggested_officials,
 )
 from tracker.web.letters import bp
-from tracker.web.letters.form_input import differences, parse_letter_form, place_errors
+from tracker.web.letters.form_input import (
+    differences,
+    parse_letter_form,
+    place_errors,
+    resolve_recipient_names,
+)
 from tracker.web.letters.page import build_page, load_letter
 
 FOLLOW_UP_SKIPS = ("met", "accepted", "withdrawn")
@@ -35,7 +42,12 @@ def upload_from(storage) -> files.Upload | None:
 
 def _render_form(form: LetterForm, letter: Letter | None, follows_up: Letter | None, **extra):
     return render_template(
-        "letters/form.html", form=form, letter=letter, follows_up=follows_up, **extra
+        "letters/form.html",
+        form=form,
+        letter=letter,
+        follows_up=follows_up,
+        suggested_officials=[official_label(o) for o in suggested_officials()],
+        **extra,
     )
 
 
@@ -53,12 +65,13 @@ def _add_official(form: LetterForm) -> int:
         field = getattr(form, f"new_official_{error.field or 'name'}", form.new_official_name)
         field.errors = [*field.errors, str(error)]
         return 400
-    empty = next((row for row in form.recipients if not row.form.official_id.data), None)
+    rows = form.recipients
+    empty = next((r for r in rows if not (r.form.official.data or r.form.official_id.data)), None)
     row = empty or form.recipients.append_entry()
     row.form.official_id.data = str(official.id)
+    row.form.official.data = official_label(official)
     row.form.role.data = form.new_official_role.data
     form.clear_new_official()
-    form.refresh_officials()
     flash(f"Added {official.name} to the directory and to this letter.", "success")
     return 200
 
@@ -67,7 +80,6 @@ def _handle_form(form: LetterForm, letter: Letter | None, follows_up: Letter | N
     """The POST side of the new, edit and follow-up forms."""
     if form.add_recipient.data:
         form.recipients.append_entry()
-        form.refresh_officials()
         return _render_form(form, letter, follows_up)
     if form.add_demand.data:
         form.demands.append_entry({"position": len(form.demands.entries) + 1})
@@ -75,7 +87,7 @@ def _handle_form(form: LetterForm, letter: Letter | None, follows_up: Letter | N
     if form.add_official.data:
         status = _add_official(form)
         return _render_form(form, letter, follows_up), status
-    if not form.validate():
+    if not form.validate() or not resolve_recipient_names(form):
         return _render_form(form, letter, follows_up), 400
     follows_up_id = letter.follows_up_id if letter else (follows_up.id if follows_up else None)
     parsed = parse_letter_form(form, follows_up_id, current_user.id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.labels import CHANNEL_LABELS
 from tracker.models import Campaign, Official, User
+from tracker.services.directory import clean_name
 from tracker.services.letters import DemandInput, LetterInput, RecipientInput
-from tracker.web.letter_forms import LetterForm
+from tracker.web.letter_forms import LetterForm, official_label
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,74 @@ def _int_or_none(raw: str | None) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _officials_named(typed: str) -> list[Official]:
+    """Officials whose name, or "name (title, institution)" label, is `typed`, any case."""
+    typed = clean_name(typed)
+    name = typed.rsplit(" (", 1)[0] if typed.endswith(")") else typed
+    found = db.session.scalars(
+        select(Official)
+        .where(func.lower(Official.name).in_({typed.lower(), name.lower()}))
+        .order_by(Official.id)
+    ).all()
+    by_label = [o for o in found if official_label(o).lower() == typed.lower()]
+    return by_label or [o for o in found if o.name.lower() == typed.lower()]
+
+
+def _resolve_official(typed: str, chosen_id: int | None) -> int:
+    """The official a recipient row names; RecipientNameError if none or several do."""
+    matches = _officials_named(typed)
+    ids = [official.id for official in matches]
+    if chosen_id in ids:
+        return chosen_id
+    if len(matches) == 1:
+        return matches[0].id
+    if not matches:
+        raise RecipientNameError(
+            f"No official is named {clean_name(typed)!r}. Check the spelling, "
+            "or create the official below."
+        )
+    labels = "; ".join(official_label(official) for official in matches)
+    raise RecipientNameError(
+        f"Several officials are named {clean_name(typed)!r}: type one of {labels}."
+    )
+
+
+class RecipientNameError(ValueError):
+    pass
+
+
+def _official_of(fields) -> int | None:
+    """The row's official id; None for a blank row.
+
+    A row posted without the name field at all (a script posting ids) keeps its id.
+    """
+    raw_id = (fields.official_id.data or "").strip()
+    chosen_id = _int_or_none(raw_id)
+    if not fields.official.raw_data:
+        return (chosen_id or -1) if raw_id else None  # -1: the service names it unknown
+    typed = (fields.official.data or "").strip()
+    return _resolve_official(typed, chosen_id) if typed else None
+
+
+def resolve_recipient_names(form: LetterForm) -> bool:
+    """Resolve each row's typed name to its official's id, or put the error next to it."""
+    resolved = True
+    for row in form.recipients:
+        fields = row.form
+        if fields.remove.data:
+            continue
+        try:
+            official_id = _official_of(fields)
+        except RecipientNameError as error:
+            fields.official.errors = [*fields.official.errors, str(error)]
+            resolved = False
+            continue
+        fields.official_id.data = "" if official_id is None else str(official_id)
+    return resolved
+
+
 def _recipients(form: LetterForm) -> tuple[list[RecipientInput], list[int]]:
+    """The rows `resolve_recipient_names` resolved."""
     inputs, rows = [], []
     for index, row in enumerate(form.recipients):
         fields = row.form
@@ -36,7 +104,7 @@ def _recipients(form: LetterForm) -> tuple[list[RecipientInput], list[int]]:
         role = fields.role.data
         inputs.append(
             RecipientInput(
-                official_id=_int_or_none(raw) or -1,  # the service names it unknown
+                official_id=int(raw),
                 role=role,
                 expects_answer=True if role == "to" else bool(fields.expects_answer.data),
             )
@@ -97,6 +165,8 @@ def place_errors(form: LetterForm, parsed: ParsedLetter, errors: dict[str, str])
             index, _, name = rest.partition("-")
             rows = parsed.recipient_rows if list_name == "recipients" else parsed.demand_rows
             entries = getattr(form, list_name).entries
+            # The hidden id's messages show next to the typed name.
+            name = "official" if name == "official_id" else name
             _add_error(getattr(entries[rows[int(index)]].form, name), message)
         elif key in form._fields and key not in ("recipients", "demands"):
             _add_error(form[key], message)
