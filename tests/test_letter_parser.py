@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.domain.letter_parser import parse_letter
+from tracker.domain.letter_parsing import parse_letter
 from tracker.extraction import extract_text
 
 LETTERS = Path(__file__).parent / "letters"

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from tracker.extensions import db, login_manager
 from tracker.forms import LoginForm, PasswordChangeForm, PreferencesForm
@@ -192,7 +191,3 @@ def account():
     return render_template(
         "auth/account.html", password_form=password_form, preferences_form=preferences_form
     ), status
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))

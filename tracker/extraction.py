@@ -21,7 +21,7 @@ from email.parser import BytesParser
 from html.parser import HTMLParser
 from pathlib import PurePath
 
-from tracker.domain.letter_parser import parse_letter
+from tracker.domain.letter_parsing import parse_letter
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 COVER_NOTE_MAX_WORDS = 80

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from tracker.auth import find_user_by_email
 from tracker.models import utcnow
 from tracker.services import csv_import
+from tracker.services.accounts import find_user_by_email
 from tracker.services.audit import Actor
 from tracker.services.followup import organisation_today
 

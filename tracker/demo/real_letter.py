@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tracker.demo.directory import campaign_named, official_named
 from tracker.domain.deadlines import due_date
-from tracker.domain.letter_parser import parse_letter
+from tracker.domain.letter_parsing import parse_letter
 from tracker.extensions import db
 from tracker.models import Demand, Letter, Recipient, User
 

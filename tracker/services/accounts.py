@@ -18,7 +18,7 @@ from tracker.passwords import (
     spend_verification_time,
     verify_password,
 )
-from tracker.services.audit import Actor, changes_between, record
+from tracker.services.audit import Actor, apply_changes, record
 
 
 class AccountError(ValueError):
@@ -46,8 +46,16 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _account_key(email: str) -> str:
+    return f"account:{normalise_email(email)}"
+
+
 def _failure_keys(email: str, ip_address: str) -> tuple[str, str]:
-    return f"account:{normalise_email(email)}", f"address:{ip_address}"
+    return _account_key(email), f"address:{ip_address}"
 
 
 def _is_throttled(email: str, ip_address: str, policy: ThrottlePolicy, now: datetime) -> bool:
@@ -90,7 +98,7 @@ def authenticate(
         db.session.commit()
         return LoginResult(user=None, throttled=True)
 
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = find_user_by_email(email)
     if user is None:
         spend_verification_time(password)
         valid = False
@@ -113,7 +121,7 @@ def authenticate(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _failure_keys(email, "")[0]))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _account_key(email)))
     record(
         Actor(user.id, user.email, ip_address),
         "login.success",
@@ -148,7 +156,7 @@ def create_user(actor: Actor, *, email: str, name: str, role: str, password: str
     email = normalise_email(email)
     _check_role(role)
     _check_password(password)
-    if db.session.scalar(select(func.count()).where(User.email == email)):
+    if find_user_by_email(email) is not None:
         raise AccountError("A user with this email already exists.", "email")
     user = User(
         email=email, name=name.strip() or email, role=role, password_hash=hash_password(password)
@@ -176,11 +184,9 @@ def update_user(
     if user.id == actor.user_id and (role != "admin" or not active):
         raise AccountError("You cannot remove your own admin role or deactivate yourself.", "role")
     new_values = {"name": name.strip() or user.email, "role": role, "is_active_account": active}
-    changes = changes_between(user, new_values)
+    changes = apply_changes(user, new_values)
     if not changes:
         return user
-    for field, value in new_values.items():
-        setattr(user, field, value)
     if "is_active_account" in changes or "role" in changes:
         user.end_sessions()
     record(
@@ -215,11 +221,9 @@ def change_own_password(actor: Actor, user: User, current: str, new_password: st
 
 def update_preferences(actor: Actor, user: User, *, timezone: str, delivery: str) -> None:
     new_values = {"timezone": timezone, "reminder_delivery": delivery}
-    changes = changes_between(user, new_values)
+    changes = apply_changes(user, new_values)
     if not changes:
         return
-    for field, value in new_values.items():
-        setattr(user, field, value)
     record(
         actor,
         "user.preferences",

@@ -39,6 +39,14 @@ def changes_between(obj: Any, new_values: dict[str, Any]) -> dict[str, list[Any]
     return changed
 
 
+def apply_changes(obj: Any, new_values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the fields whose value changes; return them as {field: [old, new]} for audit."""
+    changed = changes_between(obj, new_values)
+    for field in changed:
+        setattr(obj, field, new_values[field])
+    return changed
+
+
 def record(
     actor: Actor,
     action: str,

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.domain.countries import is_country_code, normalise_country
 from tracker.extensions import db
 from tracker.models import Campaign, Official
-from tracker.services.audit import Actor, changes_between, record
+from tracker.services.audit import Actor, apply_changes, record
 
 NAME_MAX = 200
 EMAIL_MAX = 254
@@ -170,11 +170,9 @@ def update_official(
         notes=notes,
     )
     _refuse_duplicate_official(values["name"], keep_id=official.id)
-    changes = changes_between(official, values)
+    changes = apply_changes(official, values)
     if not changes:
         return official
-    for field, value in values.items():
-        setattr(official, field, value)
     record(
         actor,
         "official.update",
@@ -240,11 +238,9 @@ def update_campaign(
         raise EditConflict("campaign")
     values = clean_campaign_values(name, description)
     _refuse_duplicate_campaign(values["name"], keep_id=campaign.id)
-    changes = changes_between(campaign, values)
+    changes = apply_changes(campaign, values)
     if not changes:
         return campaign
-    for field, value in values.items():
-        setattr(campaign, field, value)
     record(
         actor,
         "campaign.update",

@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.domain import deadlines
 from tracker.extensions import db
 from tracker.models import Recipient, Reminder
-from tracker.services.audit import Actor, changes_between, record
+from tracker.services.audit import Actor, apply_changes, record
 from tracker.services.followup_queries import (
     RUNNING_STATES,
     Attention,
@@ -76,10 +76,7 @@ def _store_clock(recipient: Recipient, clock: deadlines.ClockState) -> dict[str,
         "paused_on": clock.paused_on,
         "remaining_days": clock.remaining_days,
     }
-    changes = changes_between(recipient, new_values)
-    for field, value in new_values.items():
-        setattr(recipient, field, value)
-    return changes
+    return apply_changes(recipient, new_values)
 
 
 # --- staff actions (each commits) --------------------------------------------------

@@ -23,7 +23,7 @@ from pathlib import PurePath
 from flask import current_app
 from sqlalchemy import select
 
-from tracker.domain.letter_parser import ParsedLetter, parse_letter
+from tracker.domain.letter_parsing import ParsedLetter, parse_letter
 from tracker.domain.official_matching import Match, match_official
 from tracker.extensions import db
 from tracker.extraction import UnreadableLetter, extract_pasted_text, extract_text

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient
 from tracker.services import files, followup
-from tracker.services.audit import Actor, changes_between, record
+from tracker.services.audit import Actor, apply_changes, changes_between, record
 from tracker.services.letter_checks import LetterError, Resolved, check_letter
 
 NOTE_MAX = 5000
@@ -370,11 +370,9 @@ def set_demand_outcome(
         raise LetterError({"outcome": "Choose one of the listed outcomes."})
     if len(note) > NOTE_MAX:
         raise LetterError({"note": f"The note is too long (at most {NOTE_MAX} characters)."})
-    changes = changes_between(demand, {"outcome": outcome, "outcome_note": note})
+    changes = apply_changes(demand, {"outcome": outcome, "outcome_note": note})
     if not changes:
         return demand
-    demand.outcome = outcome
-    demand.outcome_note = note
     demand.outcome_changed_at = now
     record(
         actor,

@@ -30,7 +30,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tracker.domain.letter_parser import ParsedLetter, Span
+from tracker.domain.letter_parsing import ParsedLetter, Span
 from tracker.domain.official_matching import EXACT, Match
 from tracker.extensions import db
 from tracker.models import Campaign, Official
