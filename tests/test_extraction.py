@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.extraction import (
+from tracker.domain.letter_parsing.extraction import (
     UnreadableLetter,
     extract_letter_json,
     extract_pasted_text,

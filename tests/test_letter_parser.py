@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tracker.domain.letter_parsing import parse_letter
-from tracker.extraction import extract_text
+from tracker.domain.letter_parsing.extraction import extract_text
 
 LETTERS = Path(__file__).parent / "letters"
 CICC = "cicc-to-us-president-2020-03-27"

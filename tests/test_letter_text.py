@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.domain.letter_text import fold_whitespace, is_page_number, normalise_letter_text
+from tracker.domain.letter_parsing.text import (
+    fold_whitespace,
+    is_page_number,
+    normalise_letter_text,
+)
 
 BODY = (
     "The Coalition for the International Criminal Court, a global network of over 2,500 civil\n"

@@ -12,9 +12,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from tracker import extraction, heartbeat, scheduler
+from tracker import heartbeat, scheduler
 from tracker.demo.command import demo_command
-from tracker.domain.letter_parsing import parse_letter
+from tracker.domain.letter_parsing import extraction, parse_letter
 from tracker.extensions import db
 from tracker.import_command import import_csv
 from tracker.models import ROLES, utcnow

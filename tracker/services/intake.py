@@ -24,9 +24,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.domain.letter_parsing import ParsedLetter, parse_letter
+from tracker.domain.letter_parsing.extraction import (
+    UnreadableLetter,
+    extract_pasted_text,
+    extract_text,
+)
 from tracker.domain.official_matching import Match, match_official
 from tracker.extensions import db
-from tracker.extraction import UnreadableLetter, extract_pasted_text, extract_text
 from tracker.models import Letter, Official
 from tracker.services import directory, files, followup, intake_staging
 from tracker.services.audit import Actor

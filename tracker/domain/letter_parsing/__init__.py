@@ -1,6 +1,6 @@
 """Propose the parts of an advocacy letter: date, addressees, cc, subject, signatories, demands.
 
-``parse_letter`` works on the normalised text (see ``tracker.domain.letter_text``);
+``parse_letter`` works on the normalised text (see ``tracker.domain.letter_parsing.text``);
 every item it finds carries the ``span`` (start, end) of the passage it came from in
 ``ParsedLetter.source_text`` so that a review screen can highlight it. Words are
 language data (``tracker/domain/lexicons/*.json``); the letter's language is detected

@@ -19,7 +19,7 @@ import re
 from tracker.domain.letter_parsing.lines import Line
 from tracker.domain.letter_parsing.model import Demand
 from tracker.domain.letter_parsing.sentences import split_sentences
-from tracker.domain.letter_text import fold_whitespace, is_list_item
+from tracker.domain.letter_parsing.text import fold_whitespace, is_list_item
 from tracker.domain.lexicons import Lexicon
 
 _MAX_TITLE_WORDS = 8

@@ -9,8 +9,8 @@ from tracker.domain.letter_parsing.header import find_addressees, find_subject
 from tracker.domain.letter_parsing.lines import split_lines
 from tracker.domain.letter_parsing.model import ParsedLetter
 from tracker.domain.letter_parsing.signatories import find_signatories
+from tracker.domain.letter_parsing.text import normalise_letter_text
 from tracker.domain.letter_parsing.zones import find_zones
-from tracker.domain.letter_text import normalise_letter_text
 from tracker.domain.lexicons import all_lexicons, detect_language
 
 
