@@ -44,8 +44,8 @@ from sqlalchemy.engine import make_url
 from tracker import create_app, mail
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, User
-from tracker.services.reminder_mail import describe, open_demand_titles, reminder_email
-from tracker.services.sweep import run_sweep
+from tracker.services.reminders.email import describe, open_demand_titles, reminder_email
+from tracker.services.reminders.sweep import run_sweep
 
 CHUNK = 20_000
 PER_LETTER = 10

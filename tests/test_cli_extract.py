@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 
 LETTERS = Path(__file__).parent / "letters"
-# tracker.charts imports pygal, which appends a legacy finder to sys.meta_path; from then on
-# every failed optional import (pypdf's and python-docx's) warns. Python ignores ImportWarning
-# by default, so only the test run's "warnings are errors" setting is affected.
 EXPECTED_CICC = """\
 {
   "date": "2020-03-27",

@@ -127,7 +127,7 @@ def test_duplicate_reference_in_the_database_is_refused(client, auth):
 
 def test_a_failure_half_way_undoes_the_whole_import(app, users, monkeypatch):
     """Someone takes a reference between the check and the write: nothing stays."""
-    from tracker.services import csv_import
+    from tracker.services.letters import csv_import
 
     owner = db.session.get(accounts.User, users["editor"].id)
     content = HEADER + (

@@ -31,7 +31,7 @@ def data(app):
 @pytest.fixture
 def owner_client(app, data):
     """Logged in as the dataset's owner (whose password we set here)."""
-    from tracker.passwords import hash_password
+    from tracker.services.accounts.passwords import hash_password
 
     data.owner.password_hash = hash_password("owner password, long enough")
     db.session.commit()

@@ -6,13 +6,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from tracker.demo import load_demo
 from tracker.domain.deadlines import due_date
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, Response, utcnow
-from tracker.stats.figures import headline
-from tracker.stats.scope import Scope
-from tracker.stats.tables import campaign_summary
+from tracker.queries.dashboard.figures import headline
+from tracker.queries.dashboard.scope import Scope
+from tracker.queries.dashboard.tables import campaign_summary
+from tracker.services.demo import load_demo
 
 TODAY = date(2025, 3, 1)
 

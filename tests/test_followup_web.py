@@ -11,7 +11,7 @@ from tests.followup_data import make_letter, reminders_of
 from tests.smtp_server import SmtpServer
 from tracker.extensions import db
 from tracker.models import AuditEvent, User
-from tracker.services.sweep import run_sweep
+from tracker.services.reminders.sweep import run_sweep
 
 SENT = date(2024, 3, 1)
 DUE = datetime(2024, 3, 31, 9, tzinfo=UTC)

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tracker import heartbeat
 from tracker.extensions import db
 from tracker.models import User, utcnow
-from tracker.passwords import verify_password
+from tracker.services import heartbeat
+from tracker.services.accounts.passwords import verify_password
 
 
 def test_healthz_reports_database_and_missing_heartbeat(client):

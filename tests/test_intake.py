@@ -14,10 +14,6 @@ from tracker.models import AuditEvent, Letter, Official
 from tracker.services.audit import Actor
 from tracker.services.directory import create_official
 
-# tracker.charts imports pygal, which appends a legacy finder to sys.meta_path; from then on
-# every failed optional import (pypdf's and python-docx's) warns. Python ignores ImportWarning
-# by default, so only the test run's "warnings are errors" setting is affected.
-
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))

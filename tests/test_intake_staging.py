@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.services import intake_staging
-from tracker.services.intake_staging import AlreadyClaimed, StagingExpired
+from tracker.services.intake import staging as intake_staging
+from tracker.services.intake.staging import AlreadyClaimed, StagingExpired
 
 NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 

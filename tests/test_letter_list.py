@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from tests.letter_list_data import TODAY, build, count_queries
 from tracker.extensions import db
 from tracker.models import Letter, Recipient
-from tracker.services.letter_query import (
+from tracker.queries.letters.listing import (
     LetterFilters,
     letter_rows_query,
     matching_letter_ids,

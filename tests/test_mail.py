@@ -13,7 +13,7 @@ from tests.smtp_server import SmtpServer
 from tracker.extensions import db
 from tracker.mail import parse_mail_url
 from tracker.models import OutboxMessage
-from tracker.services.sweep import run_sweep
+from tracker.services.reminders.sweep import run_sweep
 
 SENT = date(2024, 3, 1)
 DUE = datetime(2024, 3, 31, 9, tzinfo=UTC)

@@ -17,7 +17,7 @@ from tests.followup_data import make_letter, make_user, reminders_of
 from tests.smtp_server import Certificates, SmtpServer, make_certificates
 from tracker.extensions import db
 from tracker.models import OutboxMessage
-from tracker.services.sweep import run_sweep
+from tracker.services.reminders.sweep import run_sweep
 
 SENT = date(2024, 3, 1)
 DUE = datetime(2024, 3, 31, 9, tzinfo=UTC)

@@ -9,14 +9,14 @@ import pytest
 from tests import stats_dataset
 from tests.stats_dataset import TODAY
 from tracker.domain.ladder import DEFAULT_LADDER
-from tracker.stats.figures import (
+from tracker.queries.dashboard.figures import (
     demand_outcomes,
     headline,
     median_days_to_answer,
     monthly_series,
 )
-from tracker.stats.scope import Scope
-from tracker.stats.tables import (
+from tracker.queries.dashboard.scope import Scope
+from tracker.queries.dashboard.tables import (
     campaign_summary,
     due_soon,
     official_responsiveness,

@@ -13,7 +13,7 @@ from tracker.mail import Mailer
 from tracker.models import OutboxMessage, Reminder
 from tracker.services import followup, responses
 from tracker.services.audit import Actor
-from tracker.services.sweep import claim_next, process, run_sweep
+from tracker.services.reminders.sweep import claim_next, process, run_sweep
 
 SENT = date(2024, 3, 1)
 DUE = datetime(2024, 3, 31, 9, tzinfo=UTC)  # step 0 at 09:00 on the due date

@@ -22,10 +22,10 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from tracker.extensions import db, login_manager
-from tracker.forms import LoginForm, PasswordChangeForm, PreferencesForm
 from tracker.models import User, utcnow
 from tracker.services import accounts
 from tracker.services.audit import Actor
+from tracker.web.forms.accounts import LoginForm, PasswordChangeForm, PreferencesForm
 
 bp = Blueprint("auth", __name__)
 

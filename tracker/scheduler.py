@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from tracker import heartbeat
 from tracker.extensions import db
 from tracker.models import utcnow
-from tracker.services import sweep
+from tracker.services import heartbeat
+from tracker.services.reminders import sweep
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
-from tracker.demo import load_demo
 from tracker.extensions import db
 from tracker.models import Letter, utcnow
+from tracker.services.demo import load_demo
 from tracker.services.followup import organisation_today
 
 pytestmark = pytest.mark.browser

@@ -10,10 +10,10 @@ from playwright.sync_api import Page, expect
 from tests.browser.test_accessibility import axe_violations, prepare_axe
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
-from tracker import heartbeat
-from tracker.demo import load_demo
 from tracker.extensions import db
 from tracker.models import utcnow
+from tracker.services import heartbeat
+from tracker.services.demo import load_demo
 from tracker.services.followup import organisation_today
 
 pytestmark = pytest.mark.browser
@@ -61,8 +61,8 @@ def test_dashboard_figure_leads_to_the_letters_it_counts(
         from sqlalchemy import func, select
 
         from tracker.models import Letter, Recipient
-        from tracker.stats.scope import Scope, letter_in_scope
-        from tracker.stats.scope import overdue as is_overdue
+        from tracker.queries.dashboard.scope import Scope, letter_in_scope
+        from tracker.queries.dashboard.scope import overdue as is_overdue
 
         today = organisation_today(utcnow())
         this_year = Scope(today=today, period_start=today.replace(month=1, day=1), period_end=today)

@@ -11,10 +11,9 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
-from tracker import heartbeat
 from tracker.extensions import db
 from tracker.models import utcnow
-from tracker.services import directory
+from tracker.services import directory, heartbeat
 from tracker.services.audit import Actor
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD
 from tests.followup_data import make_letter
 from tracker.extensions import db
 from tracker.models import User
-from tracker.services.sweep import run_sweep
+from tracker.services.reminders.sweep import run_sweep
 
 pytestmark = pytest.mark.browser
 

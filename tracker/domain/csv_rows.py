@@ -2,7 +2,7 @@
 
 Pure: turns plain cell values into typed rows with per-cell error messages, and typed
 rows back into cells. Nothing here knows about the database; checks that need it
-(does the owner exist? is the reference taken?) live in tracker.services.csv_import.
+(does the owner exist? is the reference taken?) live in tracker.services.letters.csv_import.
 
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab)
 are written with a leading apostrophe, which spreadsheets hide and the import removes,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app
 from flask_login import current_user
 
-from tracker import heartbeat
 from tracker.models import utcnow
+from tracker.services import heartbeat
 
 
 def scheduler_warning() -> dict[str, object]:
@@ -44,18 +44,8 @@ def navigation() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import (
-        admin,
-        campaigns,
-        dashboard,
-        followup,
-        health,
-        intake,
-        letters,
-        main,
-        officials,
-        responses,
-    )
+    from tracker.web import admin, dashboard, followup, health, intake, letters, main, responses
+    from tracker.web.directory import campaigns, officials
 
     for module in (
         main,

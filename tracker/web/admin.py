@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from tracker.auth import current_actor, requires
 from tracker.extensions import db
-from tracker.forms import PasswordResetForm, UserCreateForm, UserEditForm
 from tracker.models import AuditEvent, OutboxMessage, User
 from tracker.services import accounts
+from tracker.web.forms.accounts import PasswordResetForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

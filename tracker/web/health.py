@@ -6,10 +6,10 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import heartbeat
 from tracker.auth import PUBLIC, requires
 from tracker.extensions import db
 from tracker.models import utcnow
+from tracker.services import heartbeat
 
 bp = Blueprint("health", __name__)
 

@@ -16,7 +16,7 @@ from tracker.auth import current_actor, requires
 from tracker.models import utcnow
 from tracker.services import intake
 from tracker.services.intake import IntakeError, NewLetter, StagedLetter
-from tracker.web.intake_forms import (
+from tracker.web.forms.intake import (
     IntakeStartForm,
     ReviewForm,
     fill_review,

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from tracker.auth import current_actor, requires
 from tracker.extensions import db
 from tracker.models import STANCES, Response, utcnow
+from tracker.queries.letters.page import load_letter
 from tracker.services import files
 from tracker.services.responses import ResponseError, ResponseInput, record_response
-from tracker.web.letter_forms import STANCE_CHOICES, ResponseForm, stance_field_name
+from tracker.web.forms.letters import STANCE_CHOICES, ResponseForm, stance_field_name
 from tracker.web.letters.editing import upload_from
-from tracker.web.letters.page import load_letter
 
 bp = Blueprint("responses", __name__, url_prefix="/letters")
 

@@ -6,12 +6,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from tracker.auth import current_actor, requires
+from tracker.domain.labels import OUTCOME_LABELS, STANCE_LABELS
 from tracker.extensions import db
-from tracker.labels import OUTCOME_LABELS, STANCE_LABELS
 from tracker.models import Demand, Letter, utcnow
+from tracker.queries.letters.page import build_page, load_letter
 from tracker.services import directory, files, followup
 from tracker.services import letters as letter_service
-from tracker.web.letter_forms import (
+from tracker.web.forms.letters import (
     ConfirmForm,
     DemandOutcomeForm,
     LetterForm,
@@ -27,7 +28,6 @@ from tracker.web.letters.form_input import (
     place_errors,
     resolve_recipient_names,
 )
-from tracker.web.letters.page import build_page, load_letter
 
 FOLLOW_UP_SKIPS = ("met", "accepted", "withdrawn")
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from tracker.domain.labels import CHANNEL_LABELS
 from tracker.extensions import db
-from tracker.labels import CHANNEL_LABELS
 from tracker.models import Campaign, Official, User
 from tracker.services.directory import clean_name
 from tracker.services.letters import DemandInput, LetterInput, RecipientInput
-from tracker.web.letter_forms import LetterForm, official_label
+from tracker.web.forms.letters import LetterForm, official_label
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from wtforms.fields.choices import SelectChoice
 from tracker.auth import requires
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Official, User, utcnow
-from tracker.services import csv_export, directory_query
+from tracker.queries import directory as directory_query
+from tracker.queries.letters import export as csv_export
+from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
+from tracker.queries.letters.listing import search_letters
 from tracker.services.followup import organisation_today
-from tracker.services.letter_filters import LETTER_STATES, SORTS, LetterFilters
-from tracker.services.letter_query import search_letters
 from tracker.web.letters import bp
 from tracker.web.letters import importing as _importing  # noqa: F401  (registers routes)
 

@@ -1,0 +1,70 @@
+"""Which letters and recipients a figure counts: the shared predicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from tracker.models import Letter, Recipient, letter_watchers
+from tracker.queries.dashboard.sql import a_date, days_from
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The dashboard's filters. `user_id` narrows to letters the user owns or watches."""
+
+    today: date
+    campaign_id: int | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    user_id: int | None = None
+
+
+def sent_letter() -> ColumnElement[bool]:
+    return and_(Letter.status != "draft", Letter.sent_on.is_not(None))
+
+
+def letter_in_scope(scope: Scope, *, with_period: bool = True) -> ColumnElement[bool]:
+    conditions = [sent_letter()]
+    if scope.campaign_id is not None:
+        conditions.append(Letter.campaign_id == scope.campaign_id)
+    if with_period and scope.period_start is not None:
+        conditions.append(Letter.sent_on >= scope.period_start)
+    if with_period and scope.period_end is not None:
+        conditions.append(Letter.sent_on <= scope.period_end)
+    if scope.user_id is not None:
+        conditions.append(owned_or_watched(scope.user_id))
+    return and_(*conditions)
+
+
+def owned_or_watched(user_id: int) -> ColumnElement[bool]:
+    watched = select(letter_watchers.c.letter_id).where(letter_watchers.c.user_id == user_id)
+    return or_(Letter.owner_id == user_id, Letter.id.in_(watched))
+
+
+def expected() -> ColumnElement[bool]:
+    return and_(Recipient.expects_answer.is_(True), Recipient.state != "withdrawn")
+
+
+def awaiting() -> ColumnElement[bool]:
+    return and_(expected(), Recipient.state == "awaiting")
+
+
+def answered() -> ColumnElement[bool]:
+    return and_(expected(), Recipient.responded_on.is_not(None))
+
+
+def overdue(today: date) -> ColumnElement[bool]:
+    return and_(
+        expected(),
+        Recipient.state == "awaiting",
+        Recipient.paused_on.is_(None),
+        Recipient.due_on < a_date(today),
+    )
+
+
+def days_overdue(today: date) -> ColumnElement[int]:
+    return days_from(a_date(today), Recipient.due_on)

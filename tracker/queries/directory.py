@@ -1,0 +1,247 @@
+"""Read side of the directory: the officials list, an official's letters, campaigns.
+
+Each function is a fixed number of queries, with figures aggregated in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from statistics import median
+
+from sqlalchemy import and_, case, func, or_, select
+
+from tracker.extensions import db
+from tracker.models import Campaign, Letter, Official, Recipient
+from tracker.queries.letters.listing import like_pattern
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class OfficialRow:
+    id: int
+    name: str
+    title: str
+    institution: str
+    country: str | None
+    letters: int
+    expecting: int
+    responded: int
+
+
+@dataclass(frozen=True)
+class OfficialsPage:
+    rows: tuple[OfficialRow, ...]
+    total: int
+    page: int
+    page_size: int = PAGE_SIZE
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total
+
+
+def _sent_letters(campaign_id: int | None):
+    conditions = [Letter.status != "draft"]
+    if campaign_id is not None:
+        conditions.append(Letter.campaign_id == campaign_id)
+    return conditions
+
+
+def search_officials(
+    q: str = "", country: str | None = None, campaign_id: int | None = None, page: int = 1
+) -> OfficialsPage:
+    """Officials matching the search, with how many letters they got and answered.
+
+    With a campaign, only officials addressed in it, and figures for it alone.
+    """
+    expecting = Recipient.expects_answer.is_(True)
+    figures = (
+        select(
+            Recipient.official_id.label("official_id"),
+            func.count().label("letters"),
+            func.count(case((expecting, 1))).label("expecting"),
+            func.count(case((and_(expecting, Recipient.responded_on.is_not(None)), 1))).label(
+                "responded"
+            ),
+        )
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .where(*_sent_letters(campaign_id))
+        .group_by(Recipient.official_id)
+        .subquery("official_figures")
+    )
+    conditions = []
+    if q:
+        pattern = like_pattern(q)
+        conditions.append(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        Official.name,
+                        Official.title,
+                        Official.institution,
+                        Official.email,
+                    )
+                )
+            )
+        )
+    if country:
+        conditions.append(Official.country == country.upper())
+    if campaign_id is not None:
+        conditions.append(figures.c.official_id.is_not(None))
+    base = (
+        select(
+            Official.id,
+            Official.name,
+            Official.title,
+            Official.institution,
+            Official.country,
+            func.coalesce(figures.c.letters, 0),
+            func.coalesce(figures.c.expecting, 0),
+            func.coalesce(figures.c.responded, 0),
+        )
+        .outerjoin(figures, figures.c.official_id == Official.id)
+        .where(*conditions)
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    records = db.session.execute(
+        base.order_by(func.lower(Official.name), Official.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return OfficialsPage(tuple(OfficialRow(*record) for record in records), total, page)
+
+
+@dataclass(frozen=True)
+class AddressedLetter:
+    letter_id: int
+    reference: str
+    subject: str
+    campaign: str | None
+    role: str
+    expects_answer: bool
+    sent_on: date | None
+    due_on: date | None
+    state: str
+    overdue: bool
+    acknowledged_on: date | None
+    responded_on: date | None
+
+    @property
+    def days_to_answer(self) -> int | None:
+        if self.responded_on is None or self.sent_on is None:
+            return None
+        return (self.responded_on - self.sent_on).days
+
+
+@dataclass(frozen=True)
+class Responsiveness:
+    addressed: int
+    expecting: int
+    responded: int
+    overdue: int
+    median_days_to_answer: float | None
+
+
+def letters_addressed_to(
+    official_id: int, today: date, campaign_id: int | None = None
+) -> list[AddressedLetter]:
+    """Every letter addressed to the official, as `to` or `cc`, newest first; one query."""
+    conditions = [Recipient.official_id == official_id]
+    if campaign_id is not None:
+        conditions.append(Letter.campaign_id == campaign_id)
+    records = db.session.execute(
+        select(
+            Letter.id,
+            Letter.reference,
+            Letter.subject,
+            Campaign.name,
+            Recipient.role,
+            Recipient.expects_answer,
+            Letter.sent_on,
+            Recipient.due_on,
+            Recipient.state,
+            Recipient.paused_on,
+            Recipient.acknowledged_on,
+            Recipient.responded_on,
+            Letter.status,
+        )
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .outerjoin(Campaign, Campaign.id == Letter.campaign_id)
+        .where(*conditions)
+        .order_by(Letter.sent_on.desc().nulls_first(), Letter.id.desc())
+    ).all()
+    return [
+        AddressedLetter(
+            letter_id=r.id,
+            reference=r.reference,
+            subject=r.subject,
+            campaign=r.name,
+            role=r.role,
+            expects_answer=r.expects_answer,
+            sent_on=r.sent_on,
+            due_on=r.due_on,
+            state="draft" if r.status == "draft" else r.state,
+            overdue=(
+                r.status == "sent"
+                and r.expects_answer
+                and r.state == "awaiting"
+                and r.paused_on is None
+                and r.due_on is not None
+                and r.due_on < today
+            ),
+            acknowledged_on=r.acknowledged_on,
+            responded_on=r.responded_on,
+        )
+        for r in records
+    ]
+
+
+def responsiveness(letters: list[AddressedLetter]) -> Responsiveness:
+    sent = [letter for letter in letters if letter.state != "draft"]
+    expecting = [letter for letter in sent if letter.expects_answer]
+    answered = [letter for letter in expecting if letter.responded_on is not None]
+    delays = [letter.days_to_answer for letter in answered if letter.days_to_answer is not None]
+    return Responsiveness(
+        addressed=len(sent),
+        expecting=len(expecting),
+        responded=len(answered),
+        overdue=sum(1 for letter in expecting if letter.overdue),
+        median_days_to_answer=median(delays) if delays else None,
+    )
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    campaign: Campaign
+    letters: int
+
+
+def campaigns_with_counts(include_archived: bool) -> list[CampaignRow]:
+    counts = (
+        select(Letter.campaign_id, func.count().label("letters"))
+        .group_by(Letter.campaign_id)
+        .subquery("campaign_counts")
+    )
+    query = (
+        select(Campaign, func.coalesce(counts.c.letters, 0))
+        .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+        .order_by(Campaign.archived, func.lower(Campaign.name))
+    )
+    if not include_archived:
+        query = query.where(Campaign.archived.is_(False))
+    return [CampaignRow(campaign, letters) for campaign, letters in db.session.execute(query)]
+
+
+def campaign_choices(include_archived: bool = True) -> list[tuple[int, str]]:
+    query = select(Campaign.id, Campaign.name, Campaign.archived).order_by(
+        Campaign.archived, func.lower(Campaign.name)
+    )
+    if not include_archived:
+        query = query.where(Campaign.archived.is_(False))
+    return [
+        (campaign_id, f"{name} (archived)" if archived else name)
+        for campaign_id, name, archived in db.session.execute(query)
+    ]

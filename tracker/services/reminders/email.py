@@ -1,0 +1,203 @@
+"""What a reminder email says and whom it goes to.
+
+Reminders go to the letter's owner and watchers (and, for an escalation, to every
+admin), each of whom chooses immediate emails or one daily digest. This module builds
+the immediate email of one reminder and the digest of several; `tracker.mail` sends.
+
+The sweep builds thousands of emails in a row, so the reads here are prebuilt Core
+statements on the sweep's own connection and links come from one URL adapter per app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache, lru_cache
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import Connection, bindparam, case, or_, select
+from werkzeug.routing import Map, MapAdapter
+
+from tracker import mail
+from tracker.domain import deadlines, ladder
+from tracker.models import Demand, Reminder, User, letter_watchers
+from tracker.services.followup.planning import ladder_settings, organisation_today
+
+
+@lru_cache(maxsize=8)
+def _url_adapter(url_map: Map, base_url: str) -> MapAdapter:
+    base = urlsplit(base_url)
+    return url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link under TRACKER_BASE_URL, built outside any request."""
+    adapter = _url_adapter(current_app.url_map, current_app.config["TRACKER_BASE_URL"])
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def letter_url(letter_id: int, anchor: str = "") -> str:
+    url = external_url("letters.show", letter_id=letter_id)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def letter_thread_id(letter_id: int) -> str:
+    """The Message-ID every reminder about one letter refers to, so they thread."""
+    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
+    return f"<letter-{letter_id}@{host}>"
+
+
+def step_label(kind: str, official: str) -> str:
+    step = next((s for s in ladder_settings().steps if s.kind == kind), None)
+    if step is None:  # the ladder setting changed since the reminder was planned
+        step = ladder.DEFAULT_LADDER[ladder.STEP_KINDS.index(kind)]
+    return step.label_for(official)
+
+
+# --- whom it goes to ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Addressee:
+    email: str
+    reminder_delivery: str
+
+
+@cache
+def _addressees_statement(escalate: bool):
+    """Active owner, watchers (and admins): owner first, then watchers, then admins."""
+    users = User.__table__
+    owner_id, letter_id = bindparam("owner_id"), bindparam("letter_id")
+    watching = select(letter_watchers.c.user_id).where(letter_watchers.c.letter_id == letter_id)
+    concerned = or_(users.c.id == owner_id, users.c.id.in_(watching))
+    if escalate:
+        concerned = or_(concerned, users.c.role == "admin")
+    rank = case((users.c.id == owner_id, 0), (users.c.id.in_(watching), 1), else_=2)
+    return (
+        select(users.c.email, users.c.reminder_delivery)
+        .where(users.c.active.is_(True), concerned)
+        .order_by(rank, users.c.id)
+    )
+
+
+def addressees(connection: Connection, letter_id: int, owner_id: int, kind: str) -> list[Addressee]:
+    """Active users to tell about a reminder of `kind` on a letter, each once."""
+    rows = connection.execute(
+        _addressees_statement(kind == "escalate"), {"owner_id": owner_id, "letter_id": letter_id}
+    )
+    return [Addressee(row.email, row.reminder_delivery) for row in rows]
+
+
+@cache
+def _open_demands_statement():
+    demands = Demand.__table__
+    return (
+        select(demands.c.title)
+        .where(demands.c.letter_id == bindparam("letter_id"), demands.c.outcome == "open")
+        .order_by(demands.c.position)
+    )
+
+
+def open_demand_titles(connection: Connection, letter_id: int) -> tuple[str, ...]:
+    return tuple(connection.scalars(_open_demands_statement(), {"letter_id": letter_id}))
+
+
+# --- what it says ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderFacts:
+    """Everything an email or digest line says about one reminder."""
+
+    letter_id: int
+    reference: str
+    subject: str
+    sent_on: date
+    official: str
+    label: str
+    due_on: date
+    days_overdue: int
+    open_demands: tuple[str, ...]
+    letter_url: str
+    response_url: str
+    snooze_url: str
+    follow_up_url: str
+
+
+def describe(
+    *,
+    kind: str,
+    recipient_id: int,
+    due_on: date,
+    letter_id: int,
+    reference: str,
+    subject: str,
+    sent_on: date,
+    business_days: bool,
+    official: str,
+    country: str | None,
+    open_demands: tuple[str, ...],
+    now: datetime,
+) -> ReminderFacts:
+    today = organisation_today(now)
+    overdue = deadlines.days_between(due_on, today, business_days, country)
+    return ReminderFacts(
+        letter_id=letter_id,
+        reference=reference,
+        subject=subject,
+        sent_on=sent_on,
+        official=official,
+        label=step_label(kind, official),
+        due_on=due_on,
+        days_overdue=max(0, overdue),
+        open_demands=open_demands,
+        letter_url=letter_url(letter_id, f"ladder-{recipient_id}"),
+        response_url=external_url("responses.new", letter_id=letter_id, recipient=recipient_id),
+        snooze_url=external_url("followup.snooze_form", recipient_id=recipient_id),
+        follow_up_url=external_url("followup.follow_up_form", recipient_id=recipient_id),
+    )
+
+
+def facts(reminder: Reminder, now: datetime) -> ReminderFacts:
+    """`describe` for a reminder loaded with its recipient, official, letter and demands."""
+    recipient = reminder.recipient
+    letter, official = recipient.letter, recipient.official
+    assert recipient.due_on is not None and letter.sent_on is not None
+    return describe(
+        kind=reminder.kind,
+        recipient_id=recipient.id,
+        due_on=recipient.due_on,
+        letter_id=letter.id,
+        reference=letter.reference,
+        subject=letter.subject,
+        sent_on=letter.sent_on,
+        business_days=letter.business_days,
+        official=official.name,
+        country=official.country,
+        open_demands=tuple(d.title for d in letter.demands if d.outcome == "open"),
+        now=now,
+    )
+
+
+def reminder_email(about: ReminderFacts, to: tuple[str, ...], message_id: str) -> mail.Email:
+    return mail.compose(
+        "reminder",
+        to=to,
+        subject=f"[{about.reference}] {about.label}",
+        message_id=message_id,
+        references=(letter_thread_id(about.letter_id),),
+        item=about,
+    )
+
+
+def digest_email(user: User, items: list[ReminderFacts], message_id: str) -> mail.Email:
+    count = len(items)
+    return mail.compose(
+        "digest",
+        to=(user.email,),
+        subject=f"Tracker: {count} reminder{'s' if count != 1 else ''} today",
+        message_id=message_id,
+        user=user,
+        items=items,
+    )

@@ -1,0 +1,134 @@
+"""Campaigns: list, create, edit, archive and restore."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from tracker.auth import current_actor, requires
+from tracker.extensions import db
+from tracker.models import Campaign
+from tracker.queries import directory as directory_query
+from tracker.services import directory
+from tracker.web.forms.directory import (
+    CampaignEditForm,
+    CampaignForm,
+    VersionedActionForm,
+    form_version,
+    show_error,
+)
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    return db.session.get(Campaign, campaign_id) or abort(404)
+
+
+@bp.route("")
+@requires("viewer")
+def index():
+    show_archived = request.args.get("archived") == "1"
+    return render_template(
+        "campaigns/index.html",
+        rows=directory_query.campaigns_with_counts(include_archived=show_archived),
+        show_archived=show_archived,
+        action_form=VersionedActionForm(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("editor")
+def new():
+    form = CampaignForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            campaign = directory.create_campaign(
+                current_actor(), name=form.name.data or "", description=form.description.data or ""
+            )
+        except directory.DirectoryError as error:
+            show_error(form, error)
+            status = 400
+        else:
+            flash(f"Created campaign {campaign.name}.", "success")
+            return redirect(url_for("campaigns.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("campaigns/new.html", form=form), status
+
+
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@requires("editor")
+def edit(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = CampaignEditForm(obj=campaign)
+    if request.method == "GET":
+        form.version.data = str(campaign.version)
+    status = 200
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            directory.update_campaign(
+                current_actor(),
+                campaign,
+                name=form.name.data or "",
+                description=form.description.data or "",
+                expected_version=form_version(form),
+            )
+        except directory.EditConflict as error:
+            db.session.refresh(campaign)
+            flash(f"{error} Saving again replaces their version with yours.", "error")
+            conflict = campaign
+            form.version.data = str(campaign.version)
+            status = 409
+        except directory.DirectoryError as error:
+            show_error(form, error)
+            status = 400
+        else:
+            flash(f"Saved campaign {campaign.name}.", "success")
+            return redirect(url_for("campaigns.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "campaigns/edit.html",
+        form=form,
+        campaign=campaign,
+        conflict=conflict,
+        action_form=VersionedActionForm(formdata=None, version=str(campaign.version)),
+    ), status
+
+
+def _set_archived(campaign_id: int, archived: bool):
+    campaign = _campaign_or_404(campaign_id)
+    form = VersionedActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        directory.set_campaign_archived(
+            current_actor(), campaign, archived, expected_version=form_version(form)
+        )
+    except directory.EditConflict as error:
+        flash(str(error), "error")
+        db.session.refresh(campaign)
+        return render_template(
+            "campaigns/edit.html",
+            form=CampaignEditForm(formdata=None, obj=campaign, version=str(campaign.version)),
+            campaign=campaign,
+            conflict=None,
+            action_form=VersionedActionForm(formdata=None, version=str(campaign.version)),
+        ), 409
+    verb = "Archived" if archived else "Restored"
+    flash(f"{verb} campaign {campaign.name}.", "success")
+    return redirect(url_for("campaigns.index", archived="1" if archived else None))
+
+
+@bp.route("/<int:campaign_id>/archive", methods=["POST"])
+@requires("editor")
+def archive(campaign_id: int):
+    return _set_archived(campaign_id, True)
+
+
+@bp.route("/<int:campaign_id>/unarchive", methods=["POST"])
+@requires("editor")
+def unarchive(campaign_id: int):
+    return _set_archived(campaign_id, False)

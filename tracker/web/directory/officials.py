@@ -1,0 +1,120 @@
+"""The officials directory: search, add, edit, and each official's letters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from tracker.auth import current_actor, requires
+from tracker.domain.countries import COUNTRIES
+from tracker.extensions import db
+from tracker.models import Campaign, Official, utcnow
+from tracker.queries import directory as directory_query
+from tracker.services import directory
+from tracker.services.followup import organisation_today
+from tracker.web.forms.directory import OfficialEditForm, OfficialForm, form_version, show_error
+
+bp = Blueprint("officials", __name__, url_prefix="/officials")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value and value > 0 else None
+
+
+def _official_or_404(official_id: int) -> Official:
+    return db.session.get(Official, official_id) or abort(404)
+
+
+def _render_form(template: str, form: OfficialForm, status: int, **context):
+    return render_template(template, form=form, countries=COUNTRIES, **context), status
+
+
+@bp.route("")
+@requires("viewer")
+def index():
+    q = " ".join(request.args.get("q", "").split())[:200]
+    country = request.args.get("country", "").strip().upper()[:2] or None
+    campaign_id = _int_arg("campaign")
+    page = _int_arg("page") or 1
+    result = directory_query.search_officials(q, country, campaign_id, page)
+    return render_template(
+        "officials/index.html",
+        result=result,
+        q=q,
+        country=country,
+        campaign_id=campaign_id,
+        campaigns=directory_query.campaign_choices(),
+        countries=COUNTRIES,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("editor")
+def new():
+    form = OfficialForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            official = directory.create_official(current_actor(), **form.values())
+        except directory.DirectoryError as error:
+            show_error(form, error)
+            status = 400
+        else:
+            flash(f"Added {official.name}.", "success")
+            return redirect(url_for("officials.show", official_id=official.id))
+    elif form.is_submitted():
+        status = 400
+    return _render_form("officials/new.html", form, status)
+
+
+@bp.route("/<int:official_id>")
+@requires("viewer")
+def show(official_id: int):
+    official = _official_or_404(official_id)
+    campaign_id = _int_arg("campaign")
+    letters = directory_query.letters_addressed_to(
+        official.id, organisation_today(utcnow()), campaign_id
+    )
+    return render_template(
+        "officials/show.html",
+        official=official,
+        letters=letters,
+        summary=directory_query.responsiveness(letters),
+        campaign=db.session.get(Campaign, campaign_id) if campaign_id else None,
+        campaigns=directory_query.campaign_choices(),
+        country_name=COUNTRIES.get(official.country or ""),
+    )
+
+
+@bp.route("/<int:official_id>/edit", methods=["GET", "POST"])
+@requires("editor")
+def edit(official_id: int):
+    official = _official_or_404(official_id)
+    form = OfficialEditForm(obj=official)
+    if request.method == "GET":
+        form.version.data = str(official.version)
+    status = 200
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            directory.update_official(
+                current_actor(),
+                official,
+                **form.values(),
+                expected_version=form_version(form),
+            )
+        except directory.EditConflict as error:
+            db.session.refresh(official)
+            flash(f"{error} Saving again replaces their version with yours.", "error")
+            conflict = official
+            form.version.data = str(official.version)
+            status = 409
+        except directory.DirectoryError as error:
+            show_error(form, error)
+            status = 400
+        else:
+            flash(f"Saved {official.name}.", "success")
+            return redirect(url_for("officials.show", official_id=official.id))
+    elif form.is_submitted():
+        status = 400
+    return _render_form("officials/edit.html", form, status, official=official, conflict=conflict)

@@ -1,0 +1,117 @@
+"""Forms for accounts and administration (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from tracker.services.accounts.passwords import MIN_PASSWORD_LENGTH
+
+ROLE_CHOICES = [
+    SelectChoice("viewer", "Viewer: reads everything, changes nothing"),
+    SelectChoice("editor", "Editor: records letters, responses and statuses"),
+    SelectChoice("admin", "Admin: also manages users and settings"),
+]
+DELIVERY_CHOICES = [
+    SelectChoice("immediate", "Immediately, one email per reminder"),
+    SelectChoice("digest", "Once a day, a digest at 08:00 in my time zone"),
+]
+
+
+@cache
+def timezone_choices() -> list[SelectChoice]:
+    return [SelectChoice(name) for name in sorted(available_timezones())]
+
+
+def _new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=(f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+            ),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Log in")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = _new_password_field("New password")
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )
+    submit = SubmitField("Change password")
+
+
+class PreferencesForm(FlaskForm):
+    timezone = SelectField("Time zone", choices=[], validate_choice=True)
+    delivery = RadioField("Reminder emails", choices=DELIVERY_CHOICES)
+    submit = SubmitField("Save preferences")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = _new_password_field("Initial password")
+    submit = SubmitField("Create user")
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Active (may log in)")
+    version = HiddenField(validators=[InputRequired()])
+    submit = SubmitField("Save user")
+
+
+class PasswordResetForm(FlaskForm):
+    password = _new_password_field("New password")
+    submit = SubmitField("Set password and end their sessions")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for POST buttons: its only field is the CSRF token."""
+
+    submit = SubmitField("Confirm")
+
+
+__all__ = [
+    "ConfirmForm",
+    "LoginForm",
+    "PasswordChangeForm",
+    "PasswordResetForm",
+    "PreferencesForm",
+    "UserCreateForm",
+    "UserEditForm",
+]
