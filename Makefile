@@ -24,12 +24,14 @@ setup: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) tracker ensure-admin
 
-# The web app and the scheduler process side by side; Ctrl-C stops both.
+# The web app (gunicorn, a production WSGI server) and the scheduler process side by side;
+# Ctrl-C stops both. Two workers suit SQLite; `flask --app wsgi run` stays for development.
+WORKERS ?= 2
 run: setup
 	@echo "Tracker: http://$(HOST):$(PORT)  (log in with the admin account above; Ctrl-C stops)"
 	@$(FLASK) tracker scheduler & scheduler=$$!; \
 		trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
-		$(FLASK) run --host $(HOST) --port $(PORT)
+		$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) wsgi:app
 
 # `make run` with a few hundred generated letters, for a first look at the dashboards.
 demo: setup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from tracker.models import utcnow
 from tracker.services.demo import DemoRefused, load_demo
@@ -10,6 +11,7 @@ from tracker.services.followup import organisation_today
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Add the demo data even if letters exist.")
 @click.option("--letters", default=360, show_default=True, help="Generated letters (3 years).")
 def demo_command(force: bool, letters: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from tracker.models import utcnow
 from tracker.services.accounts import find_user_by_email
@@ -23,6 +24,7 @@ def _print_report(plan: csv_import.ImportPlan) -> None:
 
 
 @click.command("import-csv")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--owner", "owner_email", help="Owner of rows whose owner column is empty.")
 @click.option("--dry-run", is_flag=True, help="Check the file and print the report only.")

@@ -1,10 +1,8 @@
-"""The scheduler's heartbeat: written each sweep, read by /healthz and the warning banner."""
+"""The scheduler's heartbeat, written each sweep (`tracker.queries.heartbeat` reads it)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-
-from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import SchedulerHeartbeat
@@ -18,12 +16,3 @@ def beat(name: str, now: datetime, started_at: datetime, sent: int = 0) -> None:
         db.session.add(row)
     row.beat_at = now
     row.last_sweep_sent = sent
-
-
-def latest() -> datetime | None:
-    return db.session.scalar(select(func.max(SchedulerHeartbeat.beat_at)))
-
-
-def age_seconds(now: datetime) -> float | None:
-    last = latest()
-    return None if last is None else max(0.0, (now - last).total_seconds())

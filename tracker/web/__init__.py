@@ -6,7 +6,7 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from tracker.models import utcnow
-from tracker.services import heartbeat
+from tracker.queries import heartbeat
 
 
 def scheduler_warning() -> dict[str, object]:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.auth import PUBLIC, requires
 from tracker.extensions import db
 from tracker.models import utcnow
-from tracker.services import heartbeat
+from tracker.queries import heartbeat
 
 bp = Blueprint("health", __name__)
 

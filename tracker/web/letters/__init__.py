@@ -1,7 +1,10 @@
-"""The letters area: the working list (listing) and each letter's page and forms (editing)."""
+"""The letters area: the working list (listing), each letter's page and forms (editing), and
+the spreadsheet import (importing). All three add their routes to the one blueprint `bp`."""
 
 from flask import Blueprint
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
-from tracker.web.letters import editing, listing  # noqa: E402,F401  (routes register on bp)
+# Importing the view modules is what adds their routes to `bp`; `tracker.web` registers `bp`
+# after this package is imported, so every route is on it by then.
+from tracker.web.letters import editing, importing, listing  # noqa: E402, F401

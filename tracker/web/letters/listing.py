@@ -15,7 +15,6 @@ from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
 from tracker.queries.letters.listing import search_letters
 from tracker.services.followup import organisation_today
 from tracker.web.letters import bp
-from tracker.web.letters import importing as _importing  # noqa: F401  (registers routes)
 
 SORT_LABELS = {
     "reference": "Reference",

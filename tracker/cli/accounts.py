@@ -1,0 +1,66 @@
+"""`flask tracker create-user` and `ensure-admin`: staff accounts from the command line."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from tracker.models import ROLES
+from tracker.services import accounts
+from tracker.services.audit import Actor
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
+@click.option(
+    "--password",
+    default=None,
+    help="Omit to be asked for it (or to generate one with --generate-password).",
+)
+@click.option("--generate-password", is_flag=True, help="Generate a password and print it once.")
+def create_user(email: str, name: str, role: str, password: str | None, generate_password: bool):
+    """Create a staff account."""
+    if generate_password:
+        password = accounts.generate_password()
+    elif password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(
+            Actor.system("cli"), email=email, name=name, role=role, password=password
+        )
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.role} {user.email}")
+    if generate_password:
+        click.echo(f"Password (shown once): {password}")
+
+
+@click.command("ensure-admin")
+@with_appcontext
+def ensure_admin():
+    """Create the first admin when there is no user (TRACKER_ADMIN_EMAIL/_PASSWORD)."""
+    email = os.environ.get("TRACKER_ADMIN_EMAIL")
+    password = os.environ.get("TRACKER_ADMIN_PASSWORD")
+    try:
+        created = accounts.ensure_first_admin(email, password)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    base_url = current_app.config["TRACKER_BASE_URL"]
+    if created is None:
+        click.echo(f"Users exist already. Log in at {base_url}/login")
+        return
+    user, generated = created
+    click.echo("")
+    click.echo(f"  First admin created. Log in at {base_url}/login")
+    click.echo(f"  Email:    {user.email}")
+    if generated:
+        click.echo(f"  Password: {generated}   (shown once; change it on your account page)")
+    else:
+        click.echo("  Password: the one in TRACKER_ADMIN_PASSWORD")
+    click.echo("")
