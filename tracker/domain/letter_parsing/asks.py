@@ -28,6 +28,9 @@ LIKELY_FROM = 0.7
 _CUE, _IMPERSONAL, _ADDRESSEE_MODAL, _OTHER_MODAL, _IMPERATIVE = 0.9, 0.8, 0.85, 0.6, 0.75
 _SUBJECT_WORDS = 6  # how far before a modal to look for its subject
 _ADDRESSEE_WORDS = 8  # how far after a cue verb to look for whom it asks
+_OPENING_PUNCTUATION = "\u00a1\u00bf\"'\u201c\u2018(,:"
+# French elides its infinitive markers: "d'abandonner", "qu'ils cessent".
+_ELIDED_MARKERS = ("d'", "d\u2019", "qu'", "qu\u2019")
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def find_ask(text: str, lexicon: Lexicon) -> Ask | None:
     if ask is None:
         return None
     refusal = _first_match(lexicon.non_demand_patterns, text)
-    if refusal and refusal.start() <= ask.start:
+    if refusal and refusal.start() < ask.end:
         # "We welcome ... and urge you to" still asks: a cue in a later clause stands.
         later_clause = _joins_clauses(text[refusal.end() : ask.start], lexicon)
         if ask.score < _CUE or not later_clause:
@@ -83,7 +86,8 @@ def _cue_ask(text: str, lexicon: Lexicon) -> Ask | None:
     match = _first_match(lexicon.demand_patterns, text)
     if not match:
         return None
-    return Ask(_CUE, match.group(0).strip(), match.start(), match.end(), _asked(text, match, lexicon))
+    asked = _asked(text, match, lexicon)
+    return Ask(_CUE, match.group(0).strip(), match.start(), match.end(), asked)
 
 
 def _impersonal_ask(text: str, lexicon: Lexicon) -> Ask | None:
@@ -95,33 +99,55 @@ def _impersonal_ask(text: str, lexicon: Lexicon) -> Ask | None:
 
 def _modal_ask(text: str, lexicon: Lexicon) -> Ask | None:
     for match in _pattern(lexicon.modal_patterns).finditer(text):
-        clause = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", _clause_before(text[: match.start()]))
-        clause = [w.lower() for w in clause]
-        if not clause or clause[-1] in _words(lexicon.relative_words):
-            continue  # "governments that should ..." describes them
-        if clause[0] in _words(lexicon.conditional_words):
-            continue  # "if it should ..." supposes
-        if _subject_word(clause, lexicon) in _words(lexicon.sender_words):
-            continue  # "we must" is the senders' own duty
-        subject = clause[-_SUBJECT_WORDS:]
-        addressed = any(w in _words(lexicon.addressee_words) for w in subject)
-        score = _ADDRESSEE_MODAL if addressed else _OTHER_MODAL
+        subject = _modal_subject(text[: match.start()], lexicon)
+        if not subject or _subject_word(subject, lexicon) in _words(lexicon.sender_words):
+            continue  # no subject, a supposition, or the senders' own duty ("we must")
+        if any(w in _words(lexicon.addressee_words) for w in subject):
+            score = _ADDRESSEE_MODAL
+        elif _is_passive_or_predicate(text[match.end() :], lexicon):
+            score = _OTHER_MODAL  # "they should be rejected": someone should act
+        else:
+            continue  # "this debate should not slow us down" describes, asks no one
         return Ask(score, match.group(0).strip(), match.start(), match.end(), kind="modal")
     return None
 
 
+def _modal_subject(before: str, lexicon: Lexicon) -> list[str]:
+    """The words of the modal's subject: after the last clause break or relative word."""
+    words = [w.lower() for w in _WORD.findall(_clause_before(before))]
+    if words and words[0] in _words(lexicon.conditional_words):
+        return []  # "if it should ...", "should you wish ..." suppose
+    relatives = [i for i, w in enumerate(words) if w in _words(lexicon.relative_words)]
+    return words[relatives[-1] + 1 :] if relatives else words
+
+
+def _is_passive_or_predicate(after: str, lexicon: Lexicon) -> bool:
+    """After the modal, "be" and a participle or adjective, not "be a priority"."""
+    words = [w.lower() for w in _WORD.findall(after)[:3]]
+    if words[:1] == ["not"] or (words and words[0] in _words(lexicon.negations)):
+        words = words[1:]
+    auxiliaries = _words(lexicon.passive_auxiliaries)
+    return (
+        len(words) > 1 and words[0] in auxiliaries and words[1] not in _words(lexicon.determiners)
+    )
+
+
 def _imperative_ask(text: str, lexicon: Lexicon) -> Ask | None:
-    words = text.split()
-    opening = [w.lower().strip("¡¿\"'“‘(,") for w in words[:2]]
-    if opening and opening[0] in _words(lexicon.negations) and len(opening) > 1:
-        opening = opening[1:]  # "No haga caso", "Ne laissez pas"
+    words = [w.lower().strip(_OPENING_PUNCTUATION) for w in text.split()[:4]]
+    if words and words[0] in _words(lexicon.negations) and len(words) > 1:
+        words = words[1:]  # "No haga caso", "Ne laissez pas"
     # A heading ("Support encryption") restates an ask; a sentence ends with its stop.
-    if not text.rstrip().endswith((".", "!", ";")):
+    if len(words) < 2 or not text.rstrip().endswith((".", "!", ";")):
         return None
-    if opening and opening[0] in _words(lexicon.imperative_verbs):
-        cue = " ".join(words[:2])
-        return Ask(_IMPERATIVE, cue, 0, len(cue), kind="imperative")
-    return None
+    if words[0] not in _words(lexicon.imperative_verbs):
+        return None
+    # "Release him", "Continúe su labor": the verb takes an object, or speaks to the
+    # reader; "Open models can ..." and "Take down notices ..." are nouns.
+    addressed = any(w in _words(lexicon.addressee_words) for w in words[1:])
+    if not (addressed or text.rstrip().endswith("!") or words[1] in _words(lexicon.determiners)):
+        return None
+    cue = " ".join(text.split()[:2])
+    return Ask(_IMPERATIVE, cue, 0, len(cue), kind="imperative")
 
 
 def _asked(text: str, cue: re.Match[str], lexicon: Lexicon) -> str | None:
@@ -130,12 +156,19 @@ def _asked(text: str, cue: re.Match[str], lexicon: Lexicon) -> str | None:
     markers = _words(lexicon.infinitive_markers)
     for i, word in enumerate(words):
         bare = word.lower().strip(",;:")
-        if bare in markers or bare.startswith(("d'", "d’", "qu'", "qu’")):
+        if bare in markers or bare.startswith(_ELIDED_MARKERS):
             asked = " ".join(words[:i]).strip(" ,")
-            if not asked or asked.lower().split()[0] in _words(lexicon.addressee_words):
+            # "je vous prie donc, M. le Ministre, de": the letter's own addressee.
+            if not asked or "," in asked or not asked[:1].isalpha():
                 return None
-            return asked if asked[:1].isalpha() else None
+            first = asked.lower().split()[0]
+            if first in _words(lexicon.addressee_words) or first in _words(lexicon.modal_adverbs):
+                return None
+            return asked
     return None
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 
 
 def _subject_word(clause: list[str], lexicon: Lexicon) -> str:
@@ -149,12 +182,12 @@ def _subject_word(clause: list[str], lexicon: Lexicon) -> str:
 
 def _clause_before(text: str) -> str:
     # The subject of a modal sits after the last comma, dash or semicolon before it.
-    return re.split(r"[,;:\u2013\u2014()]", text)[-1]
+    return re.split(r"[,;:\u2013\u2014()]|\s-\s", text)[-1]
 
 
 def _first_word(text: str) -> str:
     words = text.split()
-    return words[0].lower().strip("¡¿\"'“‘(,:") if words else ""
+    return words[0].lower().strip(_OPENING_PUNCTUATION) if words else ""
 
 
 def _first_match(patterns: tuple[str, ...], text: str) -> re.Match[str] | None:

@@ -13,9 +13,7 @@ _INFINITIVE_SEARCH_WORDS = 10
 
 def demand_title(text: str, lexicon: Lexicon, cue_end: int | None) -> str:
     """A few words naming the action asked for, taken from the words after the ask."""
-    words = (
-        _words_after_infinitive_marker(text[cue_end:], lexicon) if cue_end else text.split()
-    )
+    words = _words_after_infinitive_marker(text[cue_end:], lexicon) if cue_end else text.split()
     stops = {w.lower() for w in lexicon.title_stop_words}
     kept: list[str] = []
     for word in words[:_MAX_TITLE_WORDS]:

@@ -51,6 +51,8 @@ class Lexicon:
     modal_adverbs: tuple[str, ...]
     adverb_endings: tuple[str, ...]
     clause_joiners: tuple[str, ...]
+    determiners: tuple[str, ...]
+    passive_auxiliaries: tuple[str, ...]
 
 
 def _load(code: str, raw: dict) -> Lexicon:
