@@ -134,6 +134,9 @@ def _is_passive_or_predicate(after: str, lexicon: Lexicon) -> bool:
 
 def _imperative_ask(text: str, lexicon: Lexicon) -> Ask | None:
     words = [w.lower().strip(_OPENING_PUNCTUATION) for w in text.split()[:4]]
+    opener = next((i for i, w in enumerate(text.split()[:3]) if w.endswith(",")), None)
+    if opener is not None:  # "Par ailleurs, suspendez ...", "Finally, release ..."
+        words = [w.lower().strip(_OPENING_PUNCTUATION) for w in text.split()[opener + 1 :][:4]]
     if words and words[0] in _words(lexicon.negations) and len(words) > 1:
         words = words[1:]  # "No haga caso", "Ne laissez pas"
     # A heading ("Support encryption") restates an ask; a sentence ends with its stop.

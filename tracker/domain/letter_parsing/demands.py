@@ -28,7 +28,7 @@ from tracker.domain.letter_parsing.titles import demand_title
 from tracker.domain.lexicons import Lexicon, all_lexicons, detect_language
 
 # Stopwords a paragraph needs before its own language overrules the letter's.
-_MIN_LANGUAGE_EVIDENCE = 3
+_MIN_LANGUAGE_EVIDENCE = 2
 # A lead-in this long says more than "we urge you to:" and is a demand of its own.
 _LONG_LEAD_IN_WORDS = 25
 # An item under a lead-in that asks is as sure as the lead-in, a little less.
