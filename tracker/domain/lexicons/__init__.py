@@ -53,6 +53,7 @@ class Lexicon:
     clause_joiners: tuple[str, ...]
     determiners: tuple[str, ...]
     passive_auxiliaries: tuple[str, ...]
+    behalf_markers: tuple[str, ...]
 
 
 def _load(code: str, raw: dict) -> Lexicon:
