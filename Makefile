@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run demo test screenshots lint format bench setup clean
+.PHONY: run demo test screenshots lint format bench bench-intake setup clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -73,6 +73,10 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/sweep_bench.py
 	$(BIN)/python bench/dashboard_bench.py
+
+# The letter parser scored on real letters labelled by hand (see that folder's README).
+bench-intake: $(VENV)/.installed
+	$(BIN)/python bench/intake_real.py ../shared/letters-real
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

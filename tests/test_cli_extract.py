@@ -74,12 +74,32 @@ def extract(app, path: Path):
     return app.test_cli_runner().invoke(args=["tracker", "extract", str(path)])
 
 
+REVIEW_FIELDS = ("confidence", "score", "cue", "language", "addressee")
+
+
 def test_extract_prints_the_cicc_letter_exactly(app):
     result = extract(app, LETTERS / "cicc-to-us-president-2020-03-27.txt")
     assert result.exit_code == 0, result.output
-    assert result.output == EXPECTED_CICC
+    found = json.loads(result.output)
+    # Each demand also says how sure the parser is, why, and in which language it read it.
+    for demand in found["demands"]:
+        review = {field: demand.pop(field) for field in REVIEW_FIELDS}
+        assert review["confidence"] == "likely" and review["score"] >= 0.7
+        assert review["language"] == "en" and review["cue"]
+    assert json.dumps(found, ensure_ascii=False, indent=2) + "\n" == EXPECTED_CICC
     expected = json.loads((LETTERS / "cicc-to-us-president-2020-03-27.expected.json").read_text())
-    assert json.loads(result.output) == expected
+    assert found == expected
+
+
+def test_extract_notes_a_third_party_asked(app, tmp_path):
+    letter = tmp_path / "letter.txt"
+    letter.write_text(
+        "Dear Minister,\n\nWe call on the international community to fund the shelters.\n"
+    )
+    result = extract(app, letter)
+    (demand,) = json.loads(result.output)["demands"]
+    assert demand["addressee"] == "the international community"
+    assert (demand["confidence"], demand["language"]) == ("likely", "en")
 
 
 def test_extract_reads_a_pdf_and_prints_empty_lists_where_nothing_was_found(app):

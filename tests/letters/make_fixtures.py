@@ -7,7 +7,9 @@ letter shares its source letter's expected JSON (copied beside it).
 
 from __future__ import annotations
 
+import copy
 import io
+import re
 import shutil
 from email.message import EmailMessage
 from pathlib import Path
@@ -88,6 +90,31 @@ def letter_docx(text: str, signature_table: list[str] | None = None, after: str 
     return out.getvalue()
 
 
+_LIST_MARKER = re.compile(r"^(?:\d{1,2}[.)]|[-\u2022])\s+")
+
+
+def numbered_docx(text: str, *, style: str, direct: bool) -> bytes:
+    """List items as Word list paragraphs: no marker in their text, numbering in w:numPr.
+
+    ``direct`` puts the numbering in the paragraph's own properties (as Word does when
+    a list is started by hand), otherwise only the list style carries it.
+    """
+    document = docx.Document()
+    for line in text.split("\n"):
+        marker = _LIST_MARKER.match(line)
+        if not marker:
+            document.add_paragraph(line)
+            continue
+        paragraph = document.add_paragraph(line[marker.end() :], style=style)
+        if direct:
+            style_numbering = paragraph.style.element.pPr.numPr
+            paragraph._p.get_or_add_pPr().append(copy.deepcopy(style_numbering))
+    document.core_properties.author = "Tracker tests"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def email(body: str, attachments: tuple[tuple[str, bytes, str], ...] = (), html: bool = False):
     message = EmailMessage()
     message["From"] = "campaigns@example.org"
@@ -156,6 +183,19 @@ def main() -> None:
     _write("eml-form-cover-note-bulgaria.eml", email(cover, (attachment,)), bulgaria)
 
     _write_bad_files()
+    write_list_fixtures()
+
+
+def write_list_fixtures() -> None:
+    """Lists as PDFs and Word documents lay them out, beyond the TXT forms."""
+    lone = "en-lone-bullets-minister"  # bullet glyphs on lines of their own
+    _write("pdf-form-lone-bullets.pdf", text_pdf(_read(lone)), lone)
+    senator = "en-numbered-docx-senator"
+    data = numbered_docx(_read(senator), style="List Number", direct=True)
+    _write("docx-form-numbered-senator.docx", data, senator)
+    quito = "es-vinetas-docx-alcaldesa"
+    data = numbered_docx(_read(quito), style="List Bullet", direct=False)
+    _write("docx-form-vinetas-quito.docx", data, quito)
 
 
 def _write_bad_files() -> None:

@@ -13,6 +13,8 @@ Modules, one job each:
 * ``zones``: where the header, body and signature zones lie;
 * ``dates``, ``header``, ``cc``, ``signatories``, ``demands`` (with ``sentences``):
   what each zone proposes; ``people`` recognises the persons they name;
+* ``asks``: whether a sentence asks someone to act, how surely (``Demand.confidence``,
+  ``score``, ``cue``) and whom; ``titles``: a demand's short title;
 * ``parse``: ``parse_letter``, which puts these together.
 """
 

@@ -150,8 +150,28 @@ def _docx_blocks(document) -> list[str]:
                     seen.add(id(cell._tc))
                     blocks.extend(["", *(p.text for p in cell.paragraphs), ""])
         else:
-            blocks.append(item.text)
+            blocks.append(_list_marker(item) + item.text)
     return blocks
+
+
+# Word keeps a list item's bullet or number in its numbering properties (w:numPr),
+# not in its text; the parser needs a marker to see the item.
+_DOCX_BULLET = "\u2022 "
+
+
+def _list_marker(paragraph) -> str:
+    if not paragraph.text.strip():
+        return ""
+    properties = paragraph._p.pPr
+    if properties is not None and properties.numPr is not None:
+        return _DOCX_BULLET
+    style = paragraph.style
+    while style is not None:  # "List Number" and the like number through the style
+        style_properties = style.element.pPr
+        if style_properties is not None and style_properties.numPr is not None:
+            return _DOCX_BULLET
+        style = style.base_style
+    return ""
 
 
 # --------------------------------------------------------------------------- TXT

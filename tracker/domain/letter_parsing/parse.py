@@ -34,5 +34,5 @@ def parse_letter(text: str) -> ParsedLetter:
         addressees=tuple(find_addressees(outside_cc[: zones.header_end], letter_date)),
         cc=tuple(cc),
         signatories=tuple(find_signatories(outside_cc[zones.body_end + 1 :])),
-        demands=tuple(find_demands(lines[zones.body_start : zones.body_end], lexicon)),
+        demands=tuple(find_demands(lines[zones.body_start : zones.body_end], lexicon.code)),
     )

@@ -13,7 +13,8 @@ from tracker.domain.letter_parsing.people import (
     parse_person,
     strip_honorifics,
 )
-from tracker.domain.letter_parsing.phrases import is_skipped_line
+from tracker.domain.letter_parsing.phrases import is_skipped_line, starts_with
+from tracker.domain.lexicons import union
 
 
 def find_signatories(signature: list[Line]) -> list[Signatory]:
@@ -27,12 +28,25 @@ def _names_no_signatory(text: str) -> bool:
     return is_skipped_line(text) or text.endswith(":") or bool(find_date(text, 0, len(text)))
 
 
+def _signing_for(text: str) -> Person | None:
+    """ "Jane Roe, on behalf of the Example Network": a person signing for an organisation."""
+    head, _, rest = text.partition(",")
+    marker = starts_with(rest.strip(), union("behalf_markers"))
+    name = strip_honorifics(head.strip())[0]
+    if not marker or not looks_like_name(name):
+        return None
+    organisation = rest.strip()[marker.end() :].strip()
+    return Person(name, None, (organisation,) if organisation else ())
+
+
 def _signatories_in_block(block: list[Line]) -> list[Signatory]:
     """Each line naming a person starts a signatory; lines before any person are organisations."""
     signatories: list[Signatory] = []
     groups: list[tuple[Person, list[Line]]] = []
     for line in block:
-        person = None if is_organisation(line.text.split(",")[0]) else parse_person(line.text)
+        person = _signing_for(line.text)
+        if person is None and not is_organisation(line.text.split(",")[0]):
+            person = parse_person(line.text)
         if person is None:
             bare = strip_honorifics(line.text)[0]
             if looks_like_name(bare):

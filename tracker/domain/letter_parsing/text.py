@@ -27,7 +27,11 @@ _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "
 
 _LIST_ITEM = re.compile(
     r"^(?:\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|\((?:[ivx]{1,4}|\d{1,2}|[a-z])\)|[ivx]{1,4}[.)]"
-    r"|[-\u2022*\u25cf\u25aa\u25e6\u2013\u2014\u00b7\u25a0>])\s+"
+    r"|[-\u2022*\u25cf\u25aa\u25e6\u2013\u2014\u00b7\u25a0>\uf0b7])\s+"
+)
+# A PDF's text layer often puts a bullet glyph or an item number on a line of its own.
+_LONE_MARKER = re.compile(
+    r"^(?:[-\u2022*\u25cf\u25aa\u25e6\u2013\u2014\u00b7\u25a0>\uf0b7]|\(?\d{1,2}[.)])$"
 )
 _TERMINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*$")
 _WRAPPED_HYPHEN = re.compile(r"([^\W\d_]+)-$")
@@ -167,12 +171,16 @@ def _join_wrapped_lines(lines: list[str]) -> list[str]:
     real_hyphens = _hyphenated_words(lines)
     joined: list[str] = []
     for line in lines:
-        if not (joined and joined[-1] and line) or is_list_item(line):
+        if not (joined and joined[-1] and line) or (
+            is_list_item(line) and not _LONE_MARKER.match(joined[-1])
+        ):
             joined.append(line)
             continue
         previous = joined[-1]
         hyphen = _WRAPPED_HYPHEN.search(previous)
-        if hyphen and line[0].isalpha():
+        if _LONE_MARKER.match(previous):
+            joined[-1] = f"{previous} {line}"
+        elif hyphen and line[0].isalpha():
             first_word = re.match(r"[^\W\d_]+", line)
             compound = f"{hyphen.group(1)}-{first_word.group(0) if first_word else ''}".lower()
             keep_hyphen = line[0].isupper() or compound in real_hyphens

@@ -38,11 +38,28 @@ class Lexicon:
     title_trailing_words: tuple[str, ...]
     abbreviations: tuple[str, ...]
     list_connectors: tuple[str, ...]
+    # How a sentence asks (see tracker.domain.letter_parsing.asks).
+    modal_patterns: tuple[str, ...]
+    impersonal_patterns: tuple[str, ...]
+    imperative_verbs: tuple[str, ...]
+    verb_endings: tuple[str, ...]
+    negations: tuple[str, ...]
+    relative_words: tuple[str, ...]
+    conditional_words: tuple[str, ...]
+    sender_words: tuple[str, ...]
+    addressee_words: tuple[str, ...]
+    modal_adverbs: tuple[str, ...]
+    adverb_endings: tuple[str, ...]
+    clause_joiners: tuple[str, ...]
+    determiners: tuple[str, ...]
+    passive_auxiliaries: tuple[str, ...]
+    behalf_markers: tuple[str, ...]
 
 
 def _load(code: str, raw: dict) -> Lexicon:
     fields = {name: tuple(raw[name]) for name in Lexicon.__dataclass_fields__ if name in raw}
-    for pattern in raw["demand_patterns"] + raw["non_demand_patterns"]:
+    patterns = ("demand_patterns", "non_demand_patterns", "modal_patterns", "impersonal_patterns")
+    for pattern in (p for name in patterns for p in raw[name]):
         re.compile(pattern)  # fail at load time, not in the middle of a parse
     return Lexicon(
         **{
@@ -68,15 +85,23 @@ def all_lexicons() -> dict[str, Lexicon]:
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
-def detect_language(text: str, default: str = "en") -> str:
-    """The language whose stopwords occur most often in ``text``."""
+def detect_language(text: str, default: str = "en", *, min_evidence: int = 1) -> str:
+    """The language whose stopwords occur most often in ``text``.
+
+    ``default`` when fewer than ``min_evidence`` stopwords of the best language occur,
+    or when two languages tie: a short paragraph says too little to overrule it.
+    """
     words = [w.lower() for w in _WORD.findall(text)]
     scores = {
         code: sum(word in lexicon.stopwords for word in words)
         for code, lexicon in all_lexicons().items()
     }
-    best = max(scores, key=lambda code: scores[code], default=default)
-    return best if scores.get(best) else default
+    ranked = sorted(scores, key=lambda code: scores[code], reverse=True)
+    if not ranked or scores[ranked[0]] < min_evidence:
+        return default
+    if len(ranked) > 1 and scores[ranked[0]] == scores[ranked[1]] and default in ranked[:2]:
+        return default
+    return ranked[0]
 
 
 def union(field: str) -> tuple[str, ...]:
