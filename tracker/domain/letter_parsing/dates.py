@@ -6,13 +6,28 @@ import re
 from datetime import date
 from functools import cache
 
+from tracker.domain.letter_parsing.lines import Line
 from tracker.domain.letter_parsing.model import LetterDate
 from tracker.domain.lexicons import all_months, union
 
+# A date line holds little more than the date ("Paris, le 3 mai 2021", "Letter written
+# August 6th, 2021."); a date inside a paragraph tells what happened when, not when the
+# letter was written.
+_MAX_DATE_LINE_WORDS = 8
 
-def find_letter_date(text: str, header_end: int) -> LetterDate | None:
-    """The first date before offset ``header_end``, else the first date anywhere."""
-    return find_date(text, 0, header_end) or find_date(text, 0, len(text))
+
+def find_letter_date(text: str, lines: list[Line], header_end: int) -> LetterDate | None:
+    """The first date in the header (lines before ``header_end``), else the first date line."""
+    if header_end < len(lines):
+        in_header = find_date(text, 0, lines[header_end].start)
+        if in_header:
+            return in_header
+    for line in lines:
+        if len(line.text.split()) <= _MAX_DATE_LINE_WORDS:
+            found = find_date(text, line.start, line.end)
+            if found:
+                return found
+    return None
 
 
 def find_date(text: str, start: int, end: int) -> LetterDate | None:

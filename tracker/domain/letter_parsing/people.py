@@ -39,7 +39,7 @@ def parse_person(line: str, *, next_line: str | None = None) -> Person | None:
     A capitalised phrase counts as a name only when something introduces it as a
     person: an honorific, a title before or after it, or a title on ``next_line``.
     """
-    head, *tail = [part.strip() for part in re.split(r",\s+", line)]
+    head, *tail = [part.strip() for part in re.split(r",\s+", _title_after_stop(line))]
     head, honorific = strip_honorifics(head)
     head, prefix_title = _strip_prefix_title(head)
     if not looks_like_name(head, allow_single=honorific):
@@ -49,6 +49,25 @@ def parse_person(line: str, *, next_line: str | None = None) -> Person | None:
         title = tail.pop(0)
     introduced = honorific or prefix_title or title or (next_line and is_title(next_line))
     return Person(head, title, tuple(tail), honorific) if introduced else None
+
+
+def _title_after_stop(line: str) -> str:
+    """ "Sr. Juan Pérez. Presidente de la República": the title after a full stop, as after
+    a comma. Not after an abbreviation ("Sr.", "J."): the name before must be a name."""
+    for stop in re.finditer(r"(?<=[^\W\d_]{3})\.\s+(?=[A-Z\u00c0-\u00de])", line):
+        before, after = line[: stop.start()], line[stop.end() :]
+        if starts_with(after, union("titles")) and looks_like_name(strip_honorifics(before)[0]):
+            return f"{before}, {after}"
+    return line
+
+
+def name_then_affiliation(text: str) -> Person | None:
+    """ "Jane Roe, Example University": a name with no title, then where the person works."""
+    head, *rest = [part.strip() for part in re.split(r",\s+", text)]
+    name = strip_honorifics(head)[0]
+    if looks_like_name(name) and not is_organisation(head):
+        return Person(name, None, tuple(rest))
+    return None
 
 
 def looks_like_name(text: str, *, allow_single: bool = False) -> bool:

@@ -31,5 +31,9 @@ def _start_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 @cache
 def word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     """Any of ``words`` anywhere, as a whole word."""
-    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    # Phrases ending in an apostrophe or a stop ("d\u2019", "Attn.") run into the next word.
+    alternatives = "|".join(
+        re.escape(w) + ("(?!\\w)" if w[-1].isalnum() else "")
+        for w in sorted(set(words), key=len, reverse=True)
+    )
+    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)

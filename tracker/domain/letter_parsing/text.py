@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from tracker.domain.letter_parsing.lines import Line
 from tracker.domain.lexicons import union
 
 PAGE_BREAK = "\f"
@@ -25,8 +26,9 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), Non
 _SPACES = dict.fromkeys(map(ord, "\t\u00a0\u2007\u2009\u202f\u3000"), " ")
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
+# Items up to 999: endorsers' tables run to hundreds of numbered organisations.
 _LIST_ITEM = re.compile(
-    r"^(?:\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|\((?:[ivx]{1,4}|\d{1,2}|[a-z])\)|[ivx]{1,4}[.)]"
+    r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\((?:[ivx]{1,4}|\d{1,2}|[a-z])\)|[ivx]{1,4}[.)]"
     r"|[-\u2022*\u25cf\u25aa\u25e6\u2013\u2014\u00b7\u25a0>\uf0b7])\s+"
 )
 # A PDF's text layer often puts a bullet glyph or an item number on a line of its own.
@@ -50,6 +52,12 @@ def fold_whitespace(text: str) -> str:
 
 def is_list_item(line: str) -> bool:
     return bool(_LIST_ITEM.match(line))
+
+
+def without_list_marker(line: Line) -> Line:
+    """A list item's line without its marker ("3.", "•", "(b)")."""
+    marker = _LIST_ITEM.match(line.text)
+    return line.after(marker.end()) if marker else line
 
 
 def _page_number_pattern() -> re.Pattern[str]:
@@ -166,14 +174,40 @@ def _hyphenated_words(lines: list[str]) -> set[str]:
     return words
 
 
+def _last_closing(lines: list[str]) -> int:
+    closings = tuple(c.lower() for c in union("closings"))
+    found = [
+        i
+        for i, line in enumerate(lines)
+        if len(line) <= _MAX_FORMULA_LENGTH and line.lower().startswith(closings)
+    ]
+    return found[-1] if found else len(lines)
+
+
+def _starts_own_line(line: str, previous: str, in_signature: bool) -> bool:
+    """Whether ``line`` starts a line of its own rather than continuing ``previous``.
+
+    List items and cc lines always do; after the closing formula, every signature line
+    does: a signature line ("Jane Roe, on behalf of ...") may be as long as a full one.
+    """
+    if not (previous and line):
+        return True
+    if is_list_item(line) and not _LONE_MARKER.match(previous):
+        return True
+    return in_signature or bool(_starts_with_cc_marker(line))
+
+
+def _starts_with_cc_marker(line: str) -> bool:
+    return any(line.startswith(marker) for marker in union("cc_markers") if marker[-1] in ":.")
+
+
 def _join_wrapped_lines(lines: list[str]) -> list[str]:
     threshold = _wrap_threshold(lines)
     real_hyphens = _hyphenated_words(lines)
+    signature_from = _last_closing(lines)
     joined: list[str] = []
-    for line in lines:
-        if not (joined and joined[-1] and line) or (
-            is_list_item(line) and not _LONE_MARKER.match(joined[-1])
-        ):
+    for index, line in enumerate(lines):
+        if _starts_own_line(line, joined[-1] if joined else "", index > signature_from):
             joined.append(line)
             continue
         previous = joined[-1]

@@ -54,6 +54,13 @@ class Lexicon:
     determiners: tuple[str, ...]
     passive_auxiliaries: tuple[str, ...]
     behalf_markers: tuple[str, ...]
+    # Where the signature zone starts and ends, and who else the letter names.
+    signature_markers: tuple[str, ...]
+    closing_phrases: tuple[str, ...]
+    notes_markers: tuple[str, ...]
+    attention_markers: tuple[str, ...]
+    headline_markers: tuple[str, ...]
+    organisation_list_words: tuple[str, ...]
 
 
 def _load(code: str, raw: dict) -> Lexicon:
