@@ -184,6 +184,7 @@ def main() -> None:
 
     _write_bad_files()
     write_list_fixtures()
+    write_signature_fixtures()
 
 
 def write_list_fixtures() -> None:
@@ -214,3 +215,9 @@ def _write_bad_files() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def write_signature_fixtures() -> None:
+    """A PDF whose signature lines are as long as its body lines, with a cc line under them."""
+    copies = "en-pdf-cc-in-signature"
+    _write("pdf-form-cc-in-signature.pdf", text_pdf(_read(copies)), copies)

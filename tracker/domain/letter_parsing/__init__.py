@@ -12,7 +12,9 @@ Modules, one job each:
 * ``lines``, ``phrases``: lines with offsets; matching lexicon phrases in them;
 * ``zones``: where the header, body and signature zones lie;
 * ``dates``, ``header``, ``cc``, ``signatories``, ``demands`` (with ``sentences``):
-  what each zone proposes; ``people`` recognises the persons they name;
+  what each zone proposes; ``named_elsewhere`` the addressee of a letter without an
+  address block (attention line, headline, salutation); ``people`` recognises the
+  persons they name;
 * ``asks``: whether a sentence asks someone to act, how surely (``Demand.confidence``,
   ``score``, ``cue``) and whom; ``titles``: a demand's short title;
 * ``parse``: ``parse_letter``, which puts these together.

@@ -67,13 +67,15 @@ def _listed_officials(lines: list[Line]) -> list[Official]:
     """One official per list item; the lines under an item describe that official."""
     groups: list[list[Line]] = []
     for line in lines:
+        # Postal lines in such lists end in commas ("Shri A. Roe," / "North Block,").
+        line = Line(line.text.rstrip(", "), line.start)
         if is_list_item(line.text) or not groups:
             groups.append([without_list_marker(line)])
         else:
             groups[-1].append(line)
     officials = []
     for group in groups:
-        first = Line(group[0].text.rstrip(",;"), group[0].start)
+        first = group[0]
         person = parse_person(first.text) or name_then_affiliation(first.text)
         if person:
             officials.append(official_from_lines([first, *group[1:]], person))

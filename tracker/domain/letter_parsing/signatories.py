@@ -144,7 +144,12 @@ def _signatories_in_block(block: list[Line]) -> list[Signatory]:
     signatories: list[Signatory] = []
     groups: list[tuple[Person, list[Line]]] = []
     for line in block:
-        person = _person_in_line(line.text, first=not groups and not signatories)
+        # After a one-line "Name, Affiliation" signature, the next line may be another.
+        previous = groups[-1] if groups else None
+        first = (previous is None and not signatories) or (
+            previous is not None and len(previous[1]) == 1 and bool(previous[0].extra)
+        )
+        person = _person_in_line(line.text, first=first)
         if person:
             groups.append((person, [line]))
         elif groups:
