@@ -40,7 +40,7 @@ def test_confirmed_letter_is_tracked_with_new_and_existing_officials(app, client
     fields = review(client)
     fields["subject"] = "ICC sanctions"
     fields["demands-1-title"] = "Overturn the sanctions policy"
-    fields["demands-4-remove"] = "y"
+    del fields["demands-4-keep"]  # untick the fifth demand
     response = confirm(client, fields)
     assert response.status_code == 302
     letter = db.session.scalars(select(Letter)).one()

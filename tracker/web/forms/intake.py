@@ -64,10 +64,23 @@ class RecipientRow(Form):
 
 
 class DemandRow(Form):
+    """A proposed demand: kept when ticked (likely ones come ticked, possible ones not).
+
+    ``confidence``, ``cue`` and ``addressee`` are the parser's reasons, carried in hidden
+    fields so that a re-render with errors still shows them; the spare row has none and
+    is kept when staff fill it in.
+    """
+
     span = HiddenField()
+    confidence = HiddenField()
+    cue = HiddenField()
+    addressee = HiddenField()
+    keep = BooleanField("Keep")
     title = StringField("Short title", validators=[Length(max=200)])
     text = TextAreaField("Verbatim text")
-    remove = BooleanField("Remove")
+
+    def is_kept(self) -> bool:
+        return bool(self.keep.data) if self.confidence.data else True
 
 
 class ReviewForm(FlaskForm):
@@ -190,7 +203,15 @@ def fill_review(form: ReviewForm, key: str, parsed: ParsedLetter, window_days: i
         )
     for demand in parsed.demands:
         form.demands.append_entry(
-            {"span": span_text(demand.span), "title": demand.title, "text": demand.text}
+            {
+                "span": span_text(demand.span),
+                "confidence": demand.confidence,
+                "cue": demand.cue,
+                "addressee": demand.addressee or "",
+                "keep": demand.confidence == "likely",
+                "title": demand.title,
+                "text": demand.text,
+            }
         )
     form.recipients.append_entry({"role": "to"})  # room for one more
     form.demands.append_entry({})
@@ -284,7 +305,7 @@ def _demands(form: ReviewForm) -> tuple[list[DemandInput], list[int]]:
     demands, rows = [], []
     for index, row in enumerate(form.demands):
         title, text = (row.form.title.data or "").strip(), (row.form.text.data or "").strip()
-        if row.form.remove.data or not (title or text):
+        if not row.form.is_kept() or not (title or text):
             continue
         demands.append(DemandInput(title=title, text=text))
         rows.append(index)
