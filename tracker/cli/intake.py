@@ -23,4 +23,5 @@ def extract_letter(path: Path):
         )
     except extraction.UnreadableLetter as error:
         raise click.ClickException(error.message) from error
-    click.echo(json.dumps(parse_letter(letter.text).to_dict(), ensure_ascii=False, indent=2))
+    proposal = parse_letter(letter.text).to_dict(for_review=True)
+    click.echo(json.dumps(proposal, ensure_ascii=False, indent=2))
