@@ -19,7 +19,7 @@ from flask import Flask
 from tracker.extensions import db
 from tracker.models import utcnow
 from tracker.services import heartbeat
-from tracker.services.mailbox import fetch
+from tracker.services.mailbox import fetch, sending
 from tracker.services.reminders import sweep
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ def tick(app: Flask, name: str, started_at: datetime) -> None:
     with app.app_context():
         try:
             result = sweep.run_sweep(utcnow(), worker=name)
+            sending.send_due(utcnow(), worker=name)
             if result.claimed or result.digests:
                 log.info("sweep: %s", result)
             heartbeat.beat(name, utcnow(), started_at, sent=result.sent + result.digests)

@@ -44,7 +44,7 @@ def upgrade():
     sa.Column('queued_at', tracker.models.types.UTCDateTime(), nullable=True),
     sa.Column('sent_at', tracker.models.types.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
-    sa.CheckConstraint("state IN ('queued', 'sending', 'sent', 'failed')", name=op.f('ck_letter_sends_state')),
+    sa.CheckConstraint("state IN ('draft', 'queued', 'sending', 'sent', 'failed')", name=op.f('ck_letter_sends_state')),
     sa.ForeignKeyConstraint(['letter_id'], ['letters.id'], name=op.f('fk_letter_sends_letter_id_letters'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['queued_by_id'], ['users.id'], name=op.f('fk_letter_sends_queued_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_letter_sends')),

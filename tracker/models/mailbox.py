@@ -36,7 +36,7 @@ MATCH_RULES = ("reply_address", "thread", "subject_reference", "sender", "staff"
 # A reply attached to a recipient waits for an editor's review; until then it holds
 # the recipient's reminders.
 REVIEW_STATES = ("none", "to_review", "reviewed")
-SEND_STATES = ("queued", "sending", "sent", "failed")
+SEND_STATES = ("draft", "queued", "sending", "sent", "failed")
 DELIVERY_STATES = ("delivered", "failed")
 
 
@@ -146,7 +146,7 @@ class LetterSend(db.Model):
     # The unguessable part of the per-letter reply address.
     reply_token: Mapped[str] = mapped_column(String(40), unique=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    state: Mapped[str] = mapped_column(String(10), default="queued")
+    state: Mapped[str] = mapped_column(String(10), default="draft")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
