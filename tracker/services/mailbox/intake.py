@@ -146,6 +146,6 @@ def take_safely(raw: bytes, now: datetime, **where) -> Taken:
     try:
         return take(raw, now, **where)
     except Exception as error:
-        log.exception("message could not be processed; kept for triage")
+        log.exception("message could not be processed; kept for triage: %s", error)
         reason = f"Tracker could not process this message ({type(error).__name__}); kept as is."
         return take(raw, now, refused=reason, **where)

@@ -51,7 +51,7 @@ def _by_token(parsed: ParsedMail) -> dict[str, int]:
             LetterSend.reply_token.in_(tokens)
         )
     )
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
 def sent_letter_ids(message_ids: Iterable[str]) -> dict[str, int]:
@@ -66,7 +66,7 @@ def sent_letter_ids(message_ids: Iterable[str]) -> dict[str, int]:
             MailMessage.letter_id.is_not(None),
         )
     )
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
 def _by_reference(subject: str) -> dict[str, int]:
@@ -77,7 +77,7 @@ def _by_reference(subject: str) -> dict[str, int]:
     rows = db.session.execute(
         select(Letter.reference, Letter.id).where(Letter.reference.in_(words))
     )
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}
 
 
 def _by_sender(sender: str) -> list[int]:
