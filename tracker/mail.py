@@ -228,9 +228,8 @@ class Mailer:
     def _send(self, message: EmailMessage) -> Delivery:
         """4xx replies, timeouts and lost connections are worth retrying; 5xx are final."""
         assert self.settings is not None
-        recipients = [
-            address for _name, address in getaddresses([message["To"], message["Cc"] or ""])
-        ]
+        headers = [message["To"], *([message["Cc"]] if message["Cc"] else [])]
+        recipients = [address for _name, address in getaddresses(headers)]
         sender = parseaddr(message["From"])[1]
         where = f"{self.settings.host}:{self.settings.port}"
         try:
