@@ -48,11 +48,22 @@ $(CHROMIUM):
 		exit 1; \
 	fi
 
+DOVECOT ?= /usr/sbin/dovecot
+$(DOVECOT):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; \
+	else \
+		echo "The mailbox tests need Debian's dovecot-imapd: run 'sudo apt-get install dovecot-imapd'." >&2; \
+		exit 1; \
+	fi
+
 tests/js/node_modules/axe-core/axe.min.js: tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund --silent
 	@touch $@
 
-test: $(VENV)/.installed $(CHROMIUM) tests/js/node_modules/axe-core/axe.min.js
+test: $(VENV)/.installed $(CHROMIUM) $(DOVECOT) tests/js/node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -76,6 +76,20 @@ class Config:
         self.MAX_UPLOAD_BYTES = _env_int("TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
         # Werkzeug refuses bodies beyond this before a view runs; a little room for form fields.
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
+        # Received and sent email; None: `<instance>/mail` (owner-only, outside the web root).
+        self.MAIL_STORE_PATH = os.environ.get("TRACKER_MAIL_PATH") or None
+        # The organisation's mailbox that replies arrive in; None: no polling.
+        self.INBOUND_URL = os.environ.get("INBOUND_URL") or None
+        self.INBOUND_CA_FILE = os.environ.get("INBOUND_CA_FILE") or None
+        # After taking a message: "flag" (a keyword, and \Seen) or "move:<folder>".
+        self.INBOUND_AFTER = os.environ.get("INBOUND_AFTER", "flag")
+        self.INBOUND_SECONDS = _env_int("INBOUND_SECONDS", 300)
+        self.INBOUND_TIMEOUT = _env_int("INBOUND_TIMEOUT", 60)
+        # Larger messages stay in the mailbox; triage shows their headers and why.
+        self.INBOUND_MAX_BYTES = _env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024)
+        self.INBOUND_MAX_ATTACHMENTS = _env_int("INBOUND_MAX_ATTACHMENTS", 50)
+        # Letters sent from Tracker ask for replies at local+<REF>.<token>@domain of this.
+        self.TRACKER_REPLY_ADDRESS = os.environ.get("TRACKER_REPLY_ADDRESS") or None
         self.TRACKER_LADDER = os.environ.get(
             "TRACKER_LADDER", "0:no_response,14:follow_up,44:escalate"
         )

@@ -51,6 +51,12 @@ class Email:
     message_id: str
     # Message-IDs this email follows, oldest first (In-Reply-To is the last one).
     references: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    reply_to: str = ""
+    # (file name, content type, bytes)
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
+    # Reminders are machine mail (Auto-Submitted); a letter to an official is not.
+    automatic: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,16 +138,25 @@ def to_message(email: Email, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = email.sender
     message["To"] = ", ".join(email.to)
+    if email.cc:
+        message["Cc"] = ", ".join(email.cc)
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
     message["Subject"] = email.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = email.message_id
     if email.references:
         message["In-Reply-To"] = email.references[-1]
         message["References"] = " ".join(email.references)
-    # Keeps out-of-office replies from answering a machine.
-    message["Auto-Submitted"] = "auto-generated"
+    if email.automatic:  # keeps out-of-office replies from answering a machine
+        message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
+    for name, content_type, data in email.attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(
+            data, maintype=maintype, subtype=subtype or "octet-stream", filename=name
+        )
     return message
 
 
@@ -213,7 +228,8 @@ class Mailer:
     def _send(self, message: EmailMessage) -> Delivery:
         """4xx replies, timeouts and lost connections are worth retrying; 5xx are final."""
         assert self.settings is not None
-        recipients = [address for _name, address in getaddresses([message["To"]])]
+        headers = [message["To"], *([message["Cc"]] if message["Cc"] else [])]
+        recipients = [address for _name, address in getaddresses(headers)]
         sender = parseaddr(message["From"])[1]
         where = f"{self.settings.host}:{self.settings.port}"
         try:

@@ -19,6 +19,7 @@ from flask import Flask
 from tracker.extensions import db
 from tracker.models import utcnow
 from tracker.services import heartbeat
+from tracker.services.mailbox import fetch, sending
 from tracker.services.reminders import sweep
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def tick(app: Flask, name: str, started_at: datetime) -> None:
     with app.app_context():
         try:
             result = sweep.run_sweep(utcnow(), worker=name)
+            sending.send_due(utcnow(), worker=name)
             if result.claimed or result.digests:
                 log.info("sweep: %s", result)
             heartbeat.beat(name, utcnow(), started_at, sent=result.sent + result.digests)
@@ -43,9 +45,32 @@ def tick(app: Flask, name: str, started_at: datetime) -> None:
             raise
 
 
+def fetch_tick(app: Flask) -> None:
+    """One pass over the mailbox; a failing server is recorded and tried next time."""
+    with app.app_context():
+        try:
+            result = fetch.fetch_mail()
+            if result.taken or result.error:
+                log.info("mailbox: taken %s, error %r", result.taken, result.error)
+        except Exception:
+            db.session.rollback()
+            log.exception("mailbox pass failed; the next run will try again")
+
+
 def build_scheduler(app: Flask, name: str | None = None) -> BlockingScheduler:
     interval = app.config["TRACKER_SWEEP_SECONDS"]
     scheduler = BlockingScheduler(timezone=UTC)
+    if app.config.get("INBOUND_URL"):
+        scheduler.add_job(
+            fetch_tick,
+            "interval",
+            seconds=app.config["INBOUND_SECONDS"],
+            args=[app],
+            id="fetch-mail",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
     scheduler.add_job(
         tick,
         "interval",

@@ -89,6 +89,62 @@ def _earliest(current: date | None, new: date) -> date:
     return new if current is None or new < current else current
 
 
+def add_response(
+    actor: Actor,
+    letter: Letter,
+    data: ResponseInput,
+    now: datetime,
+    stored: files.StoredFile | None = None,
+) -> Response:
+    """Validate and add the response inside the caller's transaction: updates the
+    recipient, audits, re-plans its reminders and flushes; never commits."""
+    recipient = _check(letter, data, followup.organisation_today(now), None)
+    response = Response(
+        letter=letter,
+        recipient=recipient,
+        received_on=data.received_on,
+        channel=data.channel,
+        kind=data.kind,
+        summary=data.summary.strip(),
+        body=data.body.strip(),
+        created_by_id=actor.user_id,
+        created_at=now,
+        answers=[DemandAnswer(demand_id=d, stance=s) for d, s in data.stances.items()],
+    )
+    if stored:
+        response.file_key = stored.key
+        response.file_name = stored.name
+        response.file_type = stored.content_type
+        response.file_size = stored.size
+    db.session.add(response)
+    old_state = recipient.state
+    if data.kind in CLOSING_KINDS:
+        recipient.state = "responded"
+        recipient.responded_on = _earliest(recipient.responded_on, data.received_on)
+    else:
+        recipient.acknowledged_on = _earliest(recipient.acknowledged_on, data.received_on)
+    db.session.flush()
+    titles = {demand.id: demand.title for demand in letter.demands}
+    changes: dict[str, list] = {"kind": [None, data.kind], "received_on": [None, data.received_on]}
+    if recipient.state != old_state:
+        changes["recipient state"] = [old_state, recipient.state]
+    for demand_id, stance in data.stances.items():
+        changes[f"stance on “{titles[demand_id]}”"] = [None, stance.replace("_", " ")]
+    record(
+        actor,
+        "response.record",
+        entity_type="response",
+        entity_id=response.id,
+        letter_id=letter.id,
+        summary=f"Recorded a {data.kind} from {recipient.official.name}"
+        f" received {data.received_on.isoformat()}",
+        changes=changes,
+        at=now,
+    )
+    followup.sync_recipient_reminders(recipient, now)
+    return response
+
+
 def record_response(
     actor: Actor,
     letter: Letter,
@@ -97,55 +153,10 @@ def record_response(
     upload: files.Upload | None = None,
 ) -> Response:
     """Validate, store the response and its file, update the recipient, re-plan, commit."""
-    recipient = _check(letter, data, followup.organisation_today(now), upload)
+    _check(letter, data, followup.organisation_today(now), upload)
     stored = files.store(upload) if upload else None
     try:
-        response = Response(
-            letter=letter,
-            recipient=recipient,
-            received_on=data.received_on,
-            channel=data.channel,
-            kind=data.kind,
-            summary=data.summary.strip(),
-            body=data.body.strip(),
-            created_by_id=actor.user_id,
-            created_at=now,
-            answers=[DemandAnswer(demand_id=d, stance=s) for d, s in data.stances.items()],
-        )
-        if stored:
-            response.file_key = stored.key
-            response.file_name = stored.name
-            response.file_type = stored.content_type
-            response.file_size = stored.size
-        db.session.add(response)
-        old_state = recipient.state
-        if data.kind in CLOSING_KINDS:
-            recipient.state = "responded"
-            recipient.responded_on = _earliest(recipient.responded_on, data.received_on)
-        else:
-            recipient.acknowledged_on = _earliest(recipient.acknowledged_on, data.received_on)
-        db.session.flush()
-        titles = {demand.id: demand.title for demand in letter.demands}
-        changes: dict[str, list] = {
-            "kind": [None, data.kind],
-            "received_on": [None, data.received_on],
-        }
-        if recipient.state != old_state:
-            changes["recipient state"] = [old_state, recipient.state]
-        for demand_id, stance in data.stances.items():
-            changes[f"stance on “{titles[demand_id]}”"] = [None, stance.replace("_", " ")]
-        record(
-            actor,
-            "response.record",
-            entity_type="response",
-            entity_id=response.id,
-            letter_id=letter.id,
-            summary=f"Recorded a {data.kind} from {recipient.official.name}"
-            f" received {data.received_on.isoformat()}",
-            changes=changes,
-            at=now,
-        )
-        followup.sync_recipient_reminders(recipient, now)
+        response = add_response(actor, letter, data, now, stored)
         db.session.commit()
     except StaleDataError as error:
         db.session.rollback()

@@ -24,6 +24,7 @@ NAVIGATION = (
     ("dashboard.index", "Dashboard", "viewer"),
     ("letters.index", "Letters", "viewer"),
     ("intake.start", "Letter intake", "editor"),
+    ("mailbox.triage_page", "Mailbox", "editor"),
     ("officials.index", "Officials", "viewer"),
     ("campaigns.index", "Campaigns", "viewer"),
     ("admin.users", "Users", "admin"),
@@ -44,7 +45,17 @@ def navigation() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, dashboard, followup, health, intake, letters, main, responses
+    from tracker.web import (
+        admin,
+        dashboard,
+        followup,
+        health,
+        intake,
+        letters,
+        mailbox,
+        main,
+        responses,
+    )
     from tracker.web.directory import campaigns, officials
 
     for module in (
@@ -54,6 +65,7 @@ def init_app(app: Flask) -> None:
         letters,
         intake,
         responses,
+        mailbox,
         followup,
         officials,
         campaigns,

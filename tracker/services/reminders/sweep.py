@@ -48,6 +48,7 @@ from tracker.services.followup.planning import (
     ladder_settings,
     plan_of,
 )
+from tracker.services.mailbox import holds
 from tracker.services.reminders import digest
 from tracker.services.reminders.email import (
     addressees,
@@ -69,6 +70,7 @@ class SweepResult:
     failed: int = 0
     cancelled: int = 0
     digests: int = 0
+    held: int = 0
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -287,7 +289,12 @@ def process(
 ) -> str:
     """Decide, send and record one claimed reminder; commits. Returns the outcome."""
     context = connection.execute(_context_statement(), {"recipient_id": claimed.recipient_id}).one()
-    if not _still_wanted(claimed, context, clock):
+    if holds.reply_waiting(connection, claimed.recipient_id):
+        # A reply waits for review: not sent, not cancelled, and the hold costs no attempt.
+        _finish(connection, claimed, worker, "pending", attempt_at=clock + holds.RECHECK,
+                attempts=claimed.attempts - 1)  # fmt: skip
+        outcome = "held"
+    elif not _still_wanted(claimed, context, clock):
         _finish(connection, claimed, worker, "cancelled")
         outcome = "cancelled"
     elif claimed.attempts > ladder.MAX_ATTEMPTS:  # claimed and lost again and again

@@ -1,0 +1,233 @@
+"""Sending a letter from Tracker: preview, queue (editors), and the one send.
+
+A letter goes out once: queuing is a compare-and-set from "draft" (a second press
+finds it queued), and the send is claimed with a lease in one committed UPDATE, as
+the reminder sweep claims reminders (FOR UPDATE SKIP LOCKED on PostgreSQL, the write
+lock on SQLite). A worker that dies mid-send leaves the claim to expire; the next
+claim sends again with the same Message-ID, so the official's mail server and the
+threading see one message. The sent time starts the recipients' clocks, except for an
+address the server refused, whose delivery is marked failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from tracker import mail
+from tracker.domain import ladder, mail_matching
+from tracker.extensions import db
+from tracker.models import Letter, LetterSend, MailDelivery, MailMessage
+from tracker.services import followup
+from tracker.services.audit import Actor, record
+from tracker.services.mailbox import MailboxError, applying, storage
+
+log = logging.getLogger(__name__)
+
+
+def _worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _new_message_id(letter: Letter) -> str:
+    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
+    return f"<letter-{letter.id}-{mail_matching.new_token()}@{host}>"
+
+
+def send_record(letter: Letter) -> LetterSend:
+    """The letter's send, created (as a draft) on first use; flushes, never commits."""
+    existing = db.session.scalar(select(LetterSend).where(LetterSend.letter_id == letter.id))
+    if existing is not None:
+        return existing
+    created = LetterSend(
+        letter=letter,
+        reply_token=mail_matching.new_token(),
+        message_id=_new_message_id(letter),
+        state="draft",
+        attempts=0,
+    )
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def reply_address(letter: Letter, send: LetterSend) -> str:
+    base = current_app.config.get("TRACKER_REPLY_ADDRESS")
+    if not base:
+        return mail.one_line(current_app.config["MAIL_FROM"])
+    return mail_matching.reply_address(base, letter.reference, send.reply_token)
+
+
+def _addresses(letter: Letter, role: str) -> tuple[str, ...]:
+    return tuple(r.official.email for r in letter.recipients if r.role == role and r.official.email)
+
+
+def problems(letter: Letter) -> list[str]:
+    found = []
+    if letter.channel != "email":
+        found.append("Only a letter sent by email can be sent from Tracker.")
+    if letter.status == "closed":
+        found.append("The letter is closed.")
+    if not _addresses(letter, "to"):
+        found.append("No addressee (“to”) has an email address: add one in Officials.")
+    missing = [r.official.name for r in letter.recipients if not r.official.email]
+    if missing:
+        found.append(f"No email address for {', '.join(missing)}: they would not receive it.")
+    return found
+
+
+def compose(letter: Letter, send: LetterSend) -> mail.Email:
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
+    if letter.file_key:
+        path = Path(current_app.config["UPLOAD_PATH"]) / letter.file_key
+        if path.is_file():
+            attachments = (
+                (letter.file_name or "letter", letter.file_type or "", path.read_bytes()),
+            )
+    text = letter.body or f"Please find attached our letter “{letter.subject}”."
+    return mail.Email(
+        sender=current_app.config["MAIL_FROM"],
+        to=_addresses(letter, "to"),
+        cc=_addresses(letter, "cc"),
+        reply_to=reply_address(letter, send),
+        subject=mail.one_line(f"{letter.subject} [{letter.reference}]"),
+        text=text,
+        html=mail.render("letter.html", text=text, letter=letter),
+        message_id=send.message_id,
+        attachments=attachments,
+        automatic=False,
+    )
+
+
+def queue(actor: Actor, letter: Letter, now: datetime) -> LetterSend:
+    """Ask for the letter to be sent; refused when it is already queued or sent. Commits."""
+    found = problems(letter)
+    if found:
+        raise MailboxError(" ".join(found))
+    send = send_record(letter)
+    queued = db.session.execute(
+        update(LetterSend)
+        .where(LetterSend.id == send.id, LetterSend.state == "draft")
+        .values(state="queued", queued_at=now, queued_by_id=actor.user_id, attempt_at=now)
+    )
+    if queued.rowcount == 0:
+        db.session.rollback()
+        raise MailboxError("This letter has already been sent, or is being sent.", 409)
+    summary = f"Asked Tracker to send {letter.reference} by email"
+    record(actor, "letter.send_queued", entity_type="letter", entity_id=letter.id,
+           letter_id=letter.id, summary=summary, at=now)  # fmt: skip
+    db.session.commit()
+    return send
+
+
+def _claim(now: datetime, lease_until: datetime, worker: str):
+    table = LetterSend.__table__
+    due = or_(
+        (table.c.state == "queued") & (table.c.attempt_at <= now),
+        (table.c.state == "sending") & (table.c.lease_until <= now),
+    )
+    oldest = select(table.c.id).where(due).order_by(table.c.attempt_at).limit(1)
+    if db.engine.dialect.name == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    statement = (
+        update(table)
+        .where(table.c.id == oldest.scalar_subquery(), due)
+        .values(
+            state="sending",
+            attempts=table.c.attempts + 1,
+            lease_until=lease_until,
+            attempt_at=lease_until,
+            claimed_by=worker,
+        )
+        .returning(table.c.id, table.c.attempts)
+    )
+    with db.engine.connect() as connection:
+        claimed = connection.execute(statement).first()
+        connection.commit()
+    return claimed
+
+
+def send_due(now: datetime, *, worker: str | None = None, limit: int = 20) -> int:
+    """Send the queued letters (and those whose sender died); returns how many went out."""
+    worker = worker or _worker()
+    lease = timedelta(seconds=current_app.config["TRACKER_LEASE_SECONDS"])
+    db.session.rollback()  # the claim opens its own transaction
+    sent = 0
+    for _ in range(limit):
+        claimed = _claim(now, now + lease, worker)
+        if claimed is None:
+            break
+        try:
+            sent += _process(claimed.id, claimed.attempts, worker, now)
+        except Exception:
+            db.session.rollback()  # the claim stays; its lease runs out and it is tried again
+            log.exception("letter send %s failed", claimed.id)
+    return sent
+
+
+def _process(send_id: int, attempts: int, worker: str, now: datetime) -> bool:
+    send = db.session.get(LetterSend, send_id)
+    assert send is not None
+    letter = send.letter
+    email = compose(letter, send)
+    with mail.Mailer() as mailer:
+        delivery = mailer.deliver(email, now)
+    db.session.refresh(send)
+    if (send.state, send.claimed_by, send.attempts) != ("sending", worker, attempts):
+        db.session.rollback()  # our lease ran out and someone else took over
+        return False
+    send.lease_until, send.claimed_by = None, None
+    if delivery.outcome == "sent":
+        _sent(letter, send, email, delivery, now)
+    elif delivery.outcome == "retry" and attempts < ladder.MAX_ATTEMPTS:
+        send.state, send.last_error = "queued", delivery.error
+        send.attempt_at = now + ladder.retry_delay(attempts)
+    else:
+        send.state, send.last_error = "failed", delivery.error
+        for recipient in letter.recipients:
+            if recipient.official.email:
+                applying.mark_delivery_failed(
+                    recipient, recipient.official.email, delivery.error, now
+                )
+    db.session.commit()
+    return delivery.outcome == "sent"
+
+
+def _sent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.Delivery, now):
+    send.state, send.sent_at, send.last_error = "sent", now, ""
+    raw = mail.to_message(email, now).as_bytes()
+    db.session.add(
+        MailMessage(
+            direction="out", source="tracker", dedupe_key=f"out:{send.message_id}"[:300],
+            message_id=send.message_id, from_address=mail.one_line(email.sender)[:254],
+            to_addresses=", ".join(email.to), cc_addresses=", ".join(email.cc),
+            subject=email.subject[:500], date_header=now, received_at=now,
+            raw_key=storage.write(raw), raw_size=len(raw), kind="sent", state="sent",
+            letter_id=letter.id,
+        )
+    )  # fmt: skip
+    # The sent date starts the clocks.
+    letter.sent_on = followup.organisation_today(now)
+    if letter.status == "draft":
+        letter.status = "sent"
+    followup.restart_clocks(letter)
+    followup.start_clocks(letter, letter.sent_on)
+    refused = {address.lower(): reply for address, reply in delivery.refused.items()}
+    for recipient in letter.recipients:
+        address = (recipient.official.email or "").lower()
+        if address in refused:
+            applying.mark_delivery_failed(recipient, address, refused[address], now)
+        elif address:
+            db.session.add(MailDelivery(recipient=recipient, address=address, updated_at=now))
+    followup.sync_letter_reminders(letter, now)
+    record(Actor.system("mailbox"), "letter.sent_by_email", entity_type="letter",
+           entity_id=letter.id, letter_id=letter.id,
+           summary=f"Sent {letter.reference} by email to {', '.join(email.to + email.cc)}",
+           at=now)  # fmt: skip

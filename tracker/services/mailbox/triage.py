@@ -1,0 +1,69 @@
+"""Staff decisions on received messages: attach, dismiss, review, upload. Each commits once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from tracker.extensions import db
+from tracker.models import MailMessage, Recipient
+from tracker.services.audit import Actor, record
+from tracker.services.mailbox import MailboxError, applying, intake
+from tracker.services.responses import ResponseError, ResponseInput, add_response
+
+DISMISSALS = {"not_reply": "not a reply", "spam": "spam"}
+MAX_UPLOAD = 25 * 1024 * 1024
+
+
+def upload(raw: bytes, now: datetime) -> intake.Taken:
+    if not raw.strip():
+        raise MailboxError("The file is empty.")
+    if len(raw) > MAX_UPLOAD:
+        raise MailboxError("The file is too large (at most 25 MB).", 413)
+    return intake.take_safely(raw, now, source="upload")
+
+
+def attach(actor: Actor, message: MailMessage, recipient_id: int, now: datetime) -> None:
+    if message.state != "triage":
+        raise MailboxError("This message has already been dealt with.", 409)
+    recipient = db.session.get(Recipient, recipient_id)
+    if recipient is None:
+        raise MailboxError("Choose one of the letter's recipients.")
+    applying.attach(message, recipient, "staff", now, actor)
+    message.decided_by_id, message.decided_at = actor.user_id, now
+    db.session.commit()
+
+
+def dismiss(actor: Actor, message: MailMessage, state: str, now: datetime) -> None:
+    if state not in DISMISSALS:
+        raise MailboxError("Choose “not a reply” or “spam”.")
+    if message.state != "triage":
+        raise MailboxError("This message has already been dealt with.", 409)
+    message.state, message.decided_by_id, message.decided_at = state, actor.user_id, now
+    record(actor, "mail.dismissed", entity_type="mail_message", entity_id=message.id,
+           summary=f"Marked a message from {message.from_address} as {DISMISSALS[state]}",
+           at=now)  # fmt: skip
+    db.session.commit()
+
+
+def review(actor: Actor, message: MailMessage, data: ResponseInput, now: datetime):
+    """Record the editor's reading of a reply as a response; releases the held reminders."""
+    taken = db.session.execute(
+        update(MailMessage)
+        .where(MailMessage.id == message.id, MailMessage.review_state == "to_review")
+        .values(review_state="reviewed", decided_by_id=actor.user_id, decided_at=now)
+    )
+    if taken.rowcount == 0:
+        db.session.rollback()
+        raise MailboxError("This reply has already been reviewed.", 409)
+    db.session.refresh(message)
+    assert message.recipient is not None
+    try:
+        response = add_response(actor, message.recipient.letter, data, now)
+    except ResponseError:
+        db.session.rollback()
+        raise
+    message.response = response
+    db.session.commit()
+    return response

@@ -1,0 +1,205 @@
+"""Email pages: triage, a received message, reviewing a reply, sending a letter."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from tracker.auth import current_actor, requires
+from tracker.domain import mail_text
+from tracker.domain.mail_reading import read_message
+from tracker.extensions import db
+from tracker.models import STANCES, Letter, MailAttachment, MailMessage, utcnow
+from tracker.queries import mailbox as mail_queries
+from tracker.queries.letters.page import load_letter
+from tracker.services import followup
+from tracker.services.mailbox import MailboxError, lookup, sending, storage, triage
+from tracker.services.responses import ResponseError, ResponseInput
+from tracker.web.forms.letters import STANCE_CHOICES, ResponseForm, stance_field_name
+
+bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
+
+
+def _message(message_id: int) -> MailMessage:
+    message = db.session.get(MailMessage, message_id)
+    if message is None or message.direction != "in":
+        abort(404)
+    return message
+
+
+@bp.route("/triage")
+@requires("editor")
+def triage_page():
+    return render_template(
+        "mailbox/triage.html",
+        messages=mail_queries.triage_queue(),
+        health=mail_queries.mailbox_health(),
+        to_review=mail_queries.replies_to_review(),
+    )
+
+
+@bp.route("/upload", methods=["POST"])
+@requires("editor")
+def upload():
+    storage_file = request.files.get("eml")
+    raw = storage_file.stream.read(triage.MAX_UPLOAD + 1) if storage_file else b""
+    try:
+        taken = triage.upload(raw, utcnow())
+    except MailboxError as error:
+        flash(str(error), "error")
+        return redirect(url_for("mailbox.triage_page")), error.status
+    if taken.outcome == "duplicate":
+        flash("This message was already received.", "info")
+        return redirect(url_for("mailbox.triage_page"))
+    flash("Message taken.", "success")
+    return redirect(url_for("mailbox.show", message_id=taken.message_id))
+
+
+def _suggestions(message: MailMessage) -> list[Letter]:
+    ids = [message.letter_id] if message.letter_id else []
+    if message.raw_key and message.state == "triage":
+        parsed = read_message(storage.path_of(message.raw_key).read_bytes())
+        ids += list(lookup.decide(parsed).suggested_letter_ids)
+    return list(lookup.letters_by_id(ids).values())
+
+
+@bp.route("/messages/<int:message_id>")
+@requires("editor")
+def show(message_id: int):
+    message = _message(message_id)
+    return render_template(
+        "mailbox/message.html",
+        message=message,
+        folded=mail_text.fold(message.body_text),
+        suggestions=_suggestions(message),
+    )
+
+
+@bp.route("/messages/<int:message_id>/decide", methods=["POST"])
+@requires("editor")
+def decide(message_id: int):
+    message = _message(message_id)
+    action = request.form.get("action", "")
+    try:
+        if action == "attach":
+            raw = request.form.get("recipient_id", "")
+            triage.attach(current_actor(), message, int(raw) if raw.isdigit() else -1, utcnow())
+        else:
+            triage.dismiss(current_actor(), message, action, utcnow())
+    except MailboxError as error:
+        flash(str(error), "error")
+        return redirect(url_for("mailbox.show", message_id=message_id)), error.status
+    flash("Done.", "success")
+    return redirect(url_for("mailbox.triage_page"))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@requires("viewer")
+def attachment(attachment_id: int):
+    found = db.session.get(MailAttachment, attachment_id)
+    if found is None or not found.file_key:
+        abort(404)
+    path = storage.path_of(found.file_key)
+    if not path.is_file():
+        abort(404)
+    # Saved, never rendered: a file that lies about its type stays inert.
+    response = send_file(
+        path,
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=found.file_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _review_data(message: MailMessage, form: ResponseForm) -> ResponseInput:
+    stances = {}
+    for demand in message.recipient.letter.demands:
+        value = request.form.get(stance_field_name(demand), "not_addressed")
+        stances[demand.id] = value if value in STANCES else value[:20]
+    return ResponseInput(
+        recipient_id=message.recipient_id or -1,
+        received_on=form.received_on.data,
+        kind=form.kind.data,
+        channel="email",
+        summary=form.summary.data or "",
+        body=form.body.data or "",
+        stances=stances,
+    )
+
+
+@bp.route("/messages/<int:message_id>/review", methods=["GET", "POST"])
+@requires("editor")
+def review(message_id: int):
+    message = _message(message_id)
+    if message.recipient is None or message.review_state != "to_review":
+        flash("This message has no reply waiting for review.", "info")
+        return redirect(url_for("mailbox.show", message_id=message_id))
+    letter = message.recipient.letter
+    form = ResponseForm()
+    form.set_recipients(letter)
+    status, errors = 200, {}
+    if request.method == "GET":
+        folded = mail_text.fold(message.body_text)
+        form.recipient_id.data = str(message.recipient_id)
+        form.received_on.data = followup.organisation_today(message.date_header or utcnow())
+        form.summary.data = folded.written[:1000]
+        form.body.data = message.body_text
+    elif form.validate():
+        try:
+            triage.review(current_actor(), message, _review_data(message, form), utcnow())
+        except (ResponseError, MailboxError) as error:
+            errors = getattr(error, "errors", None) or {"review": str(error)}
+            status = getattr(error, "status", 400)
+        else:
+            flash("Reply reviewed and recorded as a response.", "success")
+            return redirect(url_for("letters.show", letter_id=letter.id, _anchor="responses"))
+    else:
+        status = 400
+    return render_template(
+        "mailbox/review.html",
+        message=message,
+        letter=letter,
+        form=form,
+        errors=errors,
+        stance_choices=STANCE_CHOICES,
+        stance_field_name=stance_field_name,
+        stances={},
+    ), status
+
+
+@bp.route("/letters/<int:letter_id>/send", methods=["GET", "POST"])
+@requires("editor")
+def send_letter(letter_id: int):
+    letter = load_letter(letter_id)
+    if request.method == "POST":
+        try:
+            sending.queue(current_actor(), letter, utcnow())
+        except MailboxError as error:
+            flash(str(error), "error")
+            return redirect(url_for("mailbox.send_letter", letter_id=letter_id)), error.status
+        sending.send_due(utcnow(), limit=1)
+        flash("The letter was handed to the mail server.", "success")
+        return redirect(url_for("letters.show", letter_id=letter_id))
+    send = sending.send_record(letter)
+    email = sending.compose(letter, send)
+    db.session.commit()  # the reply token must stay the same between preview and send
+    return render_template(
+        "mailbox/send.html",
+        letter=letter,
+        send=send,
+        email=email,
+        problems=sending.problems(letter),
+        user=current_user,
+    )
