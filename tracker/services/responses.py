@@ -19,8 +19,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
 from tracker.models import CHANNELS, RESPONSE_KINDS, STANCES, DemandAnswer, Letter, Response
-from tracker.services import files, followup
+from tracker.services import files
 from tracker.services.audit import Actor, record
+from tracker.services.followup import planning
+from tracker.settings import organisation_today
 
 SUMMARY_MAX = 5000
 CLOSING_KINDS = ("substantive", "refusal")
@@ -97,7 +99,7 @@ def record_response(
     upload: files.Upload | None = None,
 ) -> Response:
     """Validate, store the response and its file, update the recipient, re-plan, commit."""
-    recipient = _check(letter, data, followup.organisation_today(now), upload)
+    recipient = _check(letter, data, organisation_today(now), upload)
     stored = files.store(upload) if upload else None
     try:
         response = Response(
@@ -145,7 +147,7 @@ def record_response(
             changes=changes,
             at=now,
         )
-        followup.sync_recipient_reminders(recipient, now)
+        planning.sync_recipient_reminders(recipient, now)
         db.session.commit()
     except StaleDataError as error:
         db.session.rollback()

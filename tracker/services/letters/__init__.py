@@ -20,9 +20,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient
-from tracker.services import files, followup
+from tracker.services import files
 from tracker.services.audit import Actor, apply_changes, changes_between, record
+from tracker.services.followup import planning
 from tracker.services.letters.checks import LetterError, Resolved, check_letter
+from tracker.settings import organisation_today
 
 NOTE_MAX = 5000
 
@@ -164,7 +166,7 @@ def _apply_demands(letter: Letter, wanted: tuple[DemandInput, ...]) -> None:
 
 
 def _expectations(letter: Letter) -> dict[int, bool]:
-    return {r.official_id: followup.expects_answer(r) for r in letter.recipients}
+    return {r.official_id: r.expects_answer for r in letter.recipients}
 
 
 def _timing_changed(changes: dict, before_expects: dict[int, bool], letter: Letter) -> bool:
@@ -199,9 +201,9 @@ def _update_clocks(letter: Letter, now: datetime, recount: bool) -> None:
     Recounting only when needed keeps what a resumed pause did to a running clock.
     """
     if recount:
-        followup.restart_clocks(letter)
-    followup.start_clocks(letter, followup.organisation_today(now))
-    followup.sync_letter_reminders(letter, now)
+        planning.restart_clocks(letter)
+    planning.start_clocks(letter, organisation_today(now))
+    planning.sync_letter_reminders(letter, now)
 
 
 @contextmanager
@@ -240,7 +242,7 @@ def _attach(letter: Letter, stored: files.StoredFile) -> None:
 def create_letter(
     actor: Actor, data: LetterInput, now: datetime, upload: files.Upload | None = None
 ) -> Letter:
-    today = followup.organisation_today(now)
+    today = organisation_today(now)
     reference = (data.reference or "").strip() or next_reference(today)
     resolved = check_letter(data, reference, None, today, upload)
     stored = files.store(upload) if upload else None
@@ -285,7 +287,7 @@ def update_letter(
 ) -> Letter:
     if letter.version != expected_version:
         raise EditConflict(letter)
-    today = followup.organisation_today(now)
+    today = organisation_today(now)
     reference = letter.reference if data.reference is None else data.reference.strip()
     resolved = check_letter(data, reference, letter, today, upload)
     values = _scalar_values(data, resolved)
@@ -351,7 +353,7 @@ def close_letter(actor: Actor, letter: Letter, now: datetime) -> Letter:
             changes={"status": [previous, "closed"], "no longer awaited": [stopped, []]},
             at=now,
         )
-        followup.sync_letter_reminders(letter, now)
+        planning.sync_letter_reminders(letter, now)
     return letter
 
 
