@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker.domain import recipients as recipient_rules
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient
 from tracker.services import files
@@ -33,11 +34,13 @@ NOTE_MAX = 5000
 class RecipientInput:
     official_id: int
     role: str = "to"
-    expects_answer: bool | None = None  # None: a `to` expects an answer, a `cc` does not
+    # Staff's choice, for a `cc` (None: no); a `to` always expects an answer.
+    expects_answer: bool | None = None
 
     @property
     def expects(self) -> bool:
-        return self.role == "to" if self.expects_answer is None else self.expects_answer
+        """What is stored: the one rule of `tracker.domain.recipients`."""
+        return recipient_rules.expects_answer(self.role, self.expects_answer)
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def _recipient_label(recipient: Recipient, resolved: Resolved) -> str:
     name = resolved.officials[recipient.official_id].name
     if recipient.role == "cc":
         return f"{name} (cc{', expects an answer' if recipient.expects_answer else ''})"
-    return f"{name} (to{'' if recipient.expects_answer else ', expects no answer'})"
+    return f"{name} (to)"  # every `to` expects an answer
 
 
 def _apply_recipients(letter: Letter, wanted: tuple[RecipientInput, ...]) -> None:
@@ -147,6 +150,8 @@ def _apply_recipients(letter: Letter, wanted: tuple[RecipientInput, ...]) -> Non
             official_id=item.official_id, state="awaiting"
         )
         recipient.role = item.role
+        # The one place a recipient's expectation is written: normalised, so that SQL
+        # (and the CHECK constraint) can read the column as the truth.
         recipient.expects_answer = item.expects
         kept.append(recipient)
     letter.recipients = kept  # delete-orphan removes the ones left out
