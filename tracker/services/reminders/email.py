@@ -111,7 +111,9 @@ class ReminderFacts:
     official: str
     label: str
     due_on: date
+    # In the letter's kind of days, like its due date: `business_days` says which.
     days_overdue: int
+    business_days: bool
     open_demands: tuple[str, ...]
     letter_url: str
     response_url: str
@@ -145,6 +147,7 @@ def describe(
         label=step_label(kind, official),
         due_on=due_on,
         days_overdue=max(0, overdue),
+        business_days=business_days,
         open_demands=open_demands,
         letter_url=letter_url(letter_id, f"ladder-{recipient_id}"),
         response_url=external_url("responses.new", letter_id=letter_id, recipient=recipient_id),
