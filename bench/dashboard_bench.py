@@ -34,7 +34,7 @@ from tracker.extensions import db  # noqa: E402
 from tracker.models import Letter, utcnow  # noqa: E402
 from tracker.services import accounts  # noqa: E402
 from tracker.services.audit import Actor  # noqa: E402
-from tracker.services.followup import organisation_today  # noqa: E402
+from tracker.settings import organisation_today  # noqa: E402
 
 EMAIL = "bench@example.org"
 PASSWORD = "benchmark password, long enough"

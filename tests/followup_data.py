@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from tracker.extensions import db
 from tracker.models import Demand, Letter, Official, Recipient, Reminder, User
-from tracker.services import followup
+from tracker.services.followup import planning
 
 
 def at(day: date, hour: int = 12) -> datetime:
@@ -71,8 +71,8 @@ def make_letter(
     db.session.add(letter)
     db.session.flush()
     if sent_on:
-        followup.start_clocks(letter, sent_on)
-        followup.sync_letter_reminders(letter, at(sent_on, 0))
+        planning.start_clocks(letter, sent_on)
+        planning.sync_letter_reminders(letter, at(sent_on, 0))
     db.session.commit()
     return letter
 

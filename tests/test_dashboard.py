@@ -14,7 +14,7 @@ from sqlalchemy import event
 from tests import stats_dataset
 from tracker.extensions import db
 from tracker.models import Letter, Recipient, utcnow
-from tracker.services.followup import organisation_today
+from tracker.settings import organisation_today
 
 FIGURE = re.compile(
     r'<li class="figure">\s*<a href="([^"]+)">\s*<span class="figure-value">([^<]+)</span>'

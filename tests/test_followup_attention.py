@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from tests.followup_data import make_letter, make_user
 from tracker.extensions import db
+from tracker.queries.followup import attention_for_user
 from tracker.services import followup
 from tracker.services.audit import Actor
 
@@ -33,7 +34,7 @@ def test_overdue_and_due_soon_of_owned_and_watched_letters_in_one_query(app):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        attention = followup.attention_for_user(me_id, TODAY)
+        attention = attention_for_user(me_id, TODAY)
         names = (
             [(i.official.name, i.days, i.letter.reference) for i in attention.overdue],
             [(i.official.name, i.days) for i in attention.due_soon],
@@ -52,6 +53,6 @@ def test_overdue_and_due_soon_of_owned_and_watched_letters_in_one_query(app):
 def test_business_day_letters_count_business_days_overdue(app):
     me = make_user("me@example.org")
     make_letter(me, sent_on=date(2024, 3, 1), window=20, business_days=True)  # due Fri 29 Mar
-    [item] = followup.attention_for_user(me.id, date(2024, 4, 8)).overdue  # a Monday
+    [item] = attention_for_user(me.id, date(2024, 4, 8)).overdue  # a Monday
     assert item.due_on == date(2024, 3, 29)
     assert item.days == 6

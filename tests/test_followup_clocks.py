@@ -12,6 +12,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent
 from tracker.services import followup
 from tracker.services.audit import Actor
+from tracker.services.followup import planning
 
 ACTOR = Actor.system("test")
 SENT = date(2024, 3, 1)  # a Friday
@@ -98,8 +99,8 @@ def test_changing_the_letters_dates_moves_unsent_steps_and_keeps_extensions(owne
     followup.extend_clock(ACTOR, second, 5, SENT, at(SENT))
     first_ids = [row.message_id for row in reminders_of(first)]
     letter.sent_on = date(2024, 3, 11)
-    followup.restart_clocks(letter)
-    followup.sync_letter_reminders(letter, at(date(2024, 3, 11)))
+    planning.restart_clocks(letter)
+    planning.sync_letter_reminders(letter, at(date(2024, 3, 11)))
     db.session.commit()
     assert first.due_on == date(2024, 4, 10)
     assert second.due_on == date(2024, 4, 15)
@@ -111,11 +112,11 @@ def test_a_substantive_response_or_closing_cancels_unsent_steps(owner):
     letter = make_letter(owner, sent_on=SENT, officials=("A", "B"))
     answered, other = letter.recipients
     answered.state = "responded"
-    followup.sync_letter_reminders(letter, at(SENT))
+    planning.sync_letter_reminders(letter, at(SENT))
     assert states(answered) == [(0, "cancelled"), (1, "cancelled"), (2, "cancelled")]
     assert states(other) == [(0, "pending"), (1, "pending"), (2, "pending")]
     letter.status = "closed"
-    followup.sync_letter_reminders(letter, at(SENT))
+    planning.sync_letter_reminders(letter, at(SENT))
     assert states(other) == [(0, "cancelled"), (1, "cancelled"), (2, "cancelled")]
 
 
@@ -125,7 +126,7 @@ def test_sent_steps_stay_sent_when_the_plan_changes(owner):
     first = reminders_of(recipient)[0]
     first.state = "sent"
     recipient.state = "responded"
-    followup.sync_letter_reminders(letter, at(SENT))
+    planning.sync_letter_reminders(letter, at(SENT))
     assert states(recipient) == [(0, "sent"), (1, "cancelled"), (2, "cancelled")]
 
 
@@ -220,7 +221,7 @@ def test_a_follow_up_letter_starts_its_own_ladder(owner):
 def test_entering_an_old_letter_plans_only_the_latest_due_step(owner):
     letter = make_letter(owner, sent_on=None)
     letter.status, letter.sent_on = "sent", SENT
-    followup.start_clocks(letter, SENT)
-    followup.sync_letter_reminders(letter, at(date(2024, 6, 1)))
+    planning.start_clocks(letter, SENT)
+    planning.sync_letter_reminders(letter, at(date(2024, 6, 1)))
     db.session.commit()
     assert [row.kind for row in reminders_of(letter.recipients[0])] == ["escalate"]

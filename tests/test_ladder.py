@@ -12,14 +12,16 @@ from tracker.domain.ladder import (
     MAX_ATTEMPTS,
     STEP_KINDS,
     ExistingReminder,
+    LadderSettings,
     PlannedStep,
+    RecipientClock,
     Replan,
     Reschedule,
-    classify_smtp_reply,
     format_ladder,
     next_digest_at,
     parse_ladder,
     plan,
+    plan_of,
     reminder_due_at,
     replan,
     retry_delay,
@@ -312,32 +314,58 @@ def test_applying_a_replan_leaves_nothing_to_do(existing, due_on, flags, now):
 # --- sending -----------------------------------------------------------------------
 
 
+SETTINGS = LadderSettings(DEFAULT_LADDER, 9, UTC)
+WAITING = RecipientClock(
+    due_on=DUE_ON,
+    expects_answer=True,
+    state="awaiting",
+    letter_closed=False,
+    paused=False,
+    followed_up=False,
+)
+
+
+def at_step(index: int, plus: timedelta = timedelta(0)) -> datetime:
+    return reminder_due_at(DUE_ON, DEFAULT_LADDER[index], 9, UTC) + plus
+
+
 @pytest.mark.parametrize(
-    ("state", "due_at", "lease_until", "expected"),
+    ("clock", "step", "now", "expected"),
     [
-        ("pending", NOW, None, True),
-        ("pending", NOW - timedelta(days=3), None, True),
-        ("pending", NOW + timedelta(seconds=1), None, False),
-        ("sending", NOW, NOW - timedelta(seconds=1), True),
-        ("sending", NOW, NOW + timedelta(minutes=5), False),
-        ("sending", NOW, None, True),
-        ("sent", NOW, None, False),
-        ("failed", NOW, None, False),
-        ("cancelled", NOW, None, False),
+        (WAITING, 0, at_step(0), True),
+        (WAITING, 0, at_step(1, -timedelta(seconds=1)), True),
+        # a later step is due too: only the latest is worth an email
+        (WAITING, 0, at_step(1), False),
+        (WAITING, 1, at_step(2), False),
+        (WAITING, 2, at_step(2, timedelta(days=400)), True),
+        (replace(WAITING, state="responded"), 0, at_step(0), False),
+        (replace(WAITING, state="closed"), 0, at_step(0), False),
+        (replace(WAITING, state="withdrawn"), 0, at_step(0), False),
+        (replace(WAITING, state="acknowledged"), 0, at_step(0), True),
+        (replace(WAITING, letter_closed=True), 0, at_step(0), False),
+        (replace(WAITING, paused=True), 0, at_step(0), False),
+        (replace(WAITING, expects_answer=False), 0, at_step(0), False),
+        (replace(WAITING, due_on=None), 0, at_step(0), False),
+        # a follow-up settles the first two steps, not the escalation
+        (replace(WAITING, followed_up=True), 0, at_step(0), False),
+        (replace(WAITING, followed_up=True), 1, at_step(1), False),
+        (replace(WAITING, followed_up=True), 2, at_step(2), True),
+        # a step the ladder no longer has
+        (WAITING, 7, at_step(0), False),
     ],
 )
-def test_should_send(state, due_at, lease_until, expected):
-    assert should_send(state, due_at, lease_until, NOW) is expected
+def test_should_send_decides_on_the_recipients_plan_now(clock, step, now, expected):
+    assert should_send(step, plan_of(clock, SETTINGS), now) is expected
 
 
-def test_should_send_refuses_naive_times_and_unknown_states():
-    naive = datetime(2020, 7, 1, 12)
+def test_should_send_refuses_a_naive_now():
     with pytest.raises(ValueError, match="timezone-aware"):
-        should_send("pending", naive, None, NOW)
-    with pytest.raises(ValueError, match="timezone-aware"):
-        should_send("pending", NOW, None, naive)
-    with pytest.raises(ValueError, match="unknown reminder state"):
-        should_send("queued", NOW, None, NOW)
+        should_send(0, plan_of(WAITING, SETTINGS), datetime(2020, 7, 1, 12))
+
+
+def test_a_follow_up_settles_only_the_no_response_and_follow_up_steps():
+    kinds = [p.step.kind for p in plan_of(replace(WAITING, followed_up=True), SETTINGS)]
+    assert kinds == ["escalate"]
 
 
 def test_retry_delays_grow_then_cap():
@@ -346,19 +374,6 @@ def test_retry_delays_grow_then_cap():
     assert MAX_ATTEMPTS == 6
     with pytest.raises(ValueError, match="attempts"):
         retry_delay(0)
-
-
-@pytest.mark.parametrize(
-    ("code", "verdict"),
-    [(421, "retry"), (450, "retry"), (451, "retry"), (550, "fail"), (554, "fail"), (-1, "retry")],
-)
-def test_classify_smtp_reply(code, verdict):
-    assert classify_smtp_reply(code) == verdict
-
-
-def test_a_success_reply_is_not_classified():
-    with pytest.raises(ValueError, match="not an error"):
-        classify_smtp_reply(250)
 
 
 # --- digests -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -34,7 +35,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 from sqlalchemy import Connection, insert
 
-from tracker.domain import ladder
+from tracker.domain import message_ids
+from tracker.domain.smtp_replies import reply_text, verdict
 from tracker.extensions import db
 from tracker.models import OutboxMessage
 
@@ -160,6 +162,20 @@ def to_message(email: Email, now: datetime) -> EmailMessage:
     return message
 
 
+def _host() -> str:
+    return message_ids.mail_host(current_app.config["TRACKER_BASE_URL"])
+
+
+def new_message_id(kind: message_ids.MessageKind) -> str:
+    """A fresh, unique Message-ID for an email of `kind` (format: `message_ids`)."""
+    return message_ids.message_id(kind, _host(), uuid.uuid4().hex)
+
+
+def letter_thread_id(letter_id: int) -> str:
+    """The id that threads every reminder about one letter (format: `message_ids`)."""
+    return message_ids.letter_thread_id(letter_id, _host())
+
+
 # --- delivering ----------------------------------------------------------------------
 
 
@@ -252,8 +268,8 @@ class Mailer:
         try:
             refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as error:
-            replies = {a: _reply_text(code, text) for a, (code, text) in error.recipients.items()}
-            permanent = all(_verdict(code) == "fail" for code, _ in error.recipients.values())
+            replies = {a: reply_text(code, text) for a, (code, text) in error.recipients.items()}
+            permanent = all(verdict(code) == "fail" for code, _ in error.recipients.values())
             return Delivery("fail" if permanent else "retry", "; ".join(replies.values()), replies)
         except smtplib.SMTPResponseException as error:
             self.close()
@@ -264,7 +280,7 @@ class Mailer:
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             return Delivery("retry", f"{type(error).__name__}: {error}")
-        replies = {a: _reply_text(code, text) for a, (code, text) in refused.items()}
+        replies = {a: reply_text(code, text) for a, (code, text) in refused.items()}
         return Delivery("sent", refused=replies)
 
 
@@ -299,20 +315,8 @@ def _outbox_insert():
     return insert(OutboxMessage.__table__)
 
 
-def _reply_text(code: int, message: bytes | str) -> str:
-    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    return f"{code} {one_line(text)}".strip()
-
-
-def _verdict(code: int) -> Outcome:
-    try:
-        return ladder.classify_smtp_reply(code)
-    except ValueError:  # a 2xx/3xx reply where an error was expected: try again later
-        return "retry"
-
-
 def _reply_delivery(error: smtplib.SMTPResponseException) -> Delivery:
-    return Delivery(_verdict(error.smtp_code), _reply_text(error.smtp_code, error.smtp_error))
+    return Delivery(verdict(error.smtp_code), reply_text(error.smtp_code, error.smtp_error))
 
 
 @cache

@@ -1,7 +1,7 @@
 """Mail messages (sent and received), their attachments, letter sends and deliveries.
 
 Revision ID: a1e5c0mail01
-Revises: c73b7c44eb50
+Revises: 67a2f3165885
 Create Date: 2026-12-01
 
 New tables only: no existing data to carry over.
@@ -14,7 +14,7 @@ import tracker.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'a1e5c0mail01'
-down_revision = 'c73b7c44eb50'
+down_revision = '67a2f3165885'
 branch_labels = None
 depends_on = None
 

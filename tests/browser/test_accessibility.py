@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD
 from tracker.extensions import db
 from tracker.models import Letter, utcnow
 from tracker.services.demo import load_demo
-from tracker.services.followup import organisation_today
+from tracker.settings import organisation_today
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.models import utcnow
 from tracker.services import heartbeat
 from tracker.services.demo import load_demo
-from tracker.services.followup import organisation_today
+from tracker.settings import organisation_today
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from tracker.models import utcnow
 from tracker.services.demo import DemoRefused, load_demo
-from tracker.services.followup import organisation_today
+from tracker.settings import organisation_today
 
 
 @click.command("demo")

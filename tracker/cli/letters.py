@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 from tracker.models import utcnow
 from tracker.services.accounts import find_user_by_email
 from tracker.services.audit import Actor
-from tracker.services.followup import organisation_today
 from tracker.services.letters import csv_import
+from tracker.settings import organisation_today
 
 
 def _print_report(plan: csv_import.ImportPlan) -> None:

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 StepKind = Literal["no_response", "follow_up", "escalate"]
 ReminderState = Literal["pending", "sending", "sent", "failed", "cancelled"]
-SmtpVerdict = Literal["retry", "fail"]
 
 STEP_KINDS: tuple[str, ...] = ("no_response", "follow_up", "escalate")
 REMINDER_STATES: tuple[str, ...] = ("pending", "sending", "sent", "failed", "cancelled")
@@ -178,6 +177,54 @@ def plan(
     return [PlannedStep(step, reminder_due_at(due_on, step, send_hour, tz)) for step in ladder]
 
 
+# Steps that "mark a follow-up sent" settles; escalation stays planned.
+STEPS_SETTLED_BY_FOLLOW_UP = ("no_response", "follow_up")
+
+
+@dataclass(frozen=True)
+class LadderSettings:
+    """The organisation's ladder, the hour reminders go out, and its time zone."""
+
+    steps: tuple[LadderStep, ...]
+    send_hour: int
+    tz: tzinfo
+
+
+@dataclass(frozen=True)
+class RecipientClock:
+    """What the plan of one recipient depends on, as plain values.
+
+    `expects_answer` is the stored value (see `tracker.domain.recipients`). The sweep
+    reads these columns with one query per reminder instead of loading the recipient
+    and its letter as objects; the services build it from a loaded recipient.
+    """
+
+    due_on: date | None
+    expects_answer: bool
+    state: str
+    letter_closed: bool
+    paused: bool
+    followed_up: bool
+
+
+def plan_of(clock: RecipientClock, settings: LadderSettings) -> list[PlannedStep]:
+    """The ladder steps this recipient should have now (sent or not)."""
+    planned = plan(
+        clock.due_on,
+        settings.steps,
+        expects_answer=clock.expects_answer,
+        responded=clock.state in ("responded", "closed"),
+        closed=clock.letter_closed,
+        withdrawn=clock.state == "withdrawn",
+        paused=clock.paused,
+        send_hour=settings.send_hour,
+        tz=settings.tz,
+    )
+    if clock.followed_up:
+        planned = [p for p in planned if p.step.kind not in STEPS_SETTLED_BY_FOLLOW_UP]
+    return planned
+
+
 @dataclass(frozen=True)
 class ExistingReminder:
     step_index: int
@@ -254,27 +301,17 @@ def replan(
 # --- sending -----------------------------------------------------------------------
 
 
-def should_send(
-    state: ReminderState, due_at: datetime, lease_until: datetime | None, now: datetime
-) -> bool:
-    """The sweep's decision for one reminder.
+def should_send(step: int, planned: Sequence[PlannedStep], now: datetime) -> bool:
+    """The sweep's decision for one reminder it claimed: is step `step` still wanted?
 
-    Pending and due; or claimed ("sending") by a scheduler whose lease ran out, which
-    means it crashed mid-send. A claim without a lease could never expire, so it is
-    treated as expired rather than left stuck forever.
+    Only while it is in the recipient's plan now (the recipient still waits, the
+    letter is open, the clock runs) and no later step is due too: a scheduler back
+    after weeks sends "escalate", not all three steps at once, as `replan` would.
     """
     _require_aware("now", now)
-    _require_aware("due_at", due_at)
-    if state not in REMINDER_STATES:
-        raise ValueError(f"unknown reminder state {state!r}")
-    if state == "pending":
-        return due_at <= now
-    if state == "sending":
-        if lease_until is None:
-            return True
-        _require_aware("lease_until", lease_until)
-        return lease_until <= now
-    return False
+    if step not in {p.index for p in planned}:
+        return False
+    return step not in _superseded(planned, now)
 
 
 # Greylisting usually clears within minutes; an outage may take hours. Six attempts
@@ -294,20 +331,6 @@ def retry_delay(attempts: int) -> timedelta:
     if attempts < 1:
         raise ValueError(f"attempts must be 1 or more, got {attempts}")
     return _RETRY_DELAYS[min(attempts, len(_RETRY_DELAYS)) - 1]
-
-
-def classify_smtp_reply(code: int) -> SmtpVerdict:
-    """4xx is transient, 5xx permanent.
-
-    Anything else that arrives as an error (smtplib reports -1 for a garbled reply)
-    is retried: MAX_ATTEMPTS bounds the cost of being wrong. A 2xx or 3xx is not a
-    failure at all, so passing one is a caller bug.
-    """
-    if 500 <= code <= 599:
-        return "fail"
-    if 200 <= code <= 399:
-        raise ValueError(f"SMTP reply {code} is not an error")
-    return "retry"
 
 
 # --- digests -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -99,6 +100,8 @@ class Recipient(db.Model):
     __table_args__ = (
         one_of("role", RECIPIENT_ROLES, "role"),
         one_of("state", RECIPIENT_STATES, "state"),
+        # The rule of tracker.domain.recipients, so SQL can read the column as the truth.
+        CheckConstraint("role <> 'to' OR expects_answer", name="to_expects_answer"),
         UniqueConstraint("letter_id", "official_id"),
         Index("ix_recipients_state_due_on", "state", "due_on"),
         Index("ix_recipients_official_id", "official_id"),
@@ -108,7 +111,8 @@ class Recipient(db.Model):
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"))
     role: Mapped[str] = mapped_column(String(2), default="to")
-    # A `cc` expects no answer unless staff say so.
+    # True for every `to`; for a `cc`, staff's choice (tracker.domain.recipients), written
+    # by the letter service. Readers, SQL included, read it and never apply the rule again.
     expects_answer: Mapped[bool] = mapped_column(Boolean, default=True)
     state: Mapped[str] = mapped_column(String(12), default="awaiting")
     due_on: Mapped[date | None] = mapped_column(Date)

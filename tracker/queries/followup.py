@@ -1,6 +1,6 @@
 """Reading the follow-up state: a letter's ladders, and what needs a user's attention.
 
-Read-only; `tracker.services.followup` re-exports these for the pages that show them.
+Read-only.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
 from tracker.domain import deadlines
+from tracker.domain.recipients import RUNNING_STATES
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, letter_watchers
-
-# States in which a recipient's clock runs and reminders may go out.
-RUNNING_STATES = ("awaiting", "acknowledged")
 
 
 def reminders_for_letter(letter_id: int) -> dict[int, list[Reminder]]:

@@ -19,12 +19,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
 from tracker.models import CHANNELS, RESPONSE_KINDS, STANCES, DemandAnswer, Letter, Response
-from tracker.services import files, followup
+from tracker.services import files
 from tracker.services.audit import Actor, record
+from tracker.services.followup import planning
+from tracker.settings import organisation_today
 
 SUMMARY_MAX = 5000
 CLOSING_KINDS = ("substantive", "refusal")
-ANSWERING_STANCES = tuple(stance for stance in STANCES if stance != "not_addressed")
 
 
 class ResponseError(ValueError):
@@ -98,7 +99,7 @@ def add_response(
 ) -> Response:
     """Validate and add the response inside the caller's transaction: updates the
     recipient, audits, re-plans its reminders and flushes; never commits."""
-    recipient = _check(letter, data, followup.organisation_today(now), None)
+    recipient = _check(letter, data, organisation_today(now), None)
     response = Response(
         letter=letter,
         recipient=recipient,
@@ -141,7 +142,7 @@ def add_response(
         changes=changes,
         at=now,
     )
-    followup.sync_recipient_reminders(recipient, now)
+    planning.sync_recipient_reminders(recipient, now)
     return response
 
 
@@ -153,7 +154,7 @@ def record_response(
     upload: files.Upload | None = None,
 ) -> Response:
     """Validate, store the response and its file, update the recipient, re-plan, commit."""
-    _check(letter, data, followup.organisation_today(now), upload)
+    _check(letter, data, organisation_today(now), upload)
     stored = files.store(upload) if upload else None
     try:
         response = add_response(actor, letter, data, now, stored)

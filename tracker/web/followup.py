@@ -17,6 +17,7 @@ from tracker.auth import current_actor, requires
 from tracker.extensions import db
 from tracker.models import Recipient, Reminder, utcnow
 from tracker.services import followup
+from tracker.settings import organisation_today
 
 bp = Blueprint("followup", __name__)
 
@@ -87,9 +88,7 @@ def _simple_action(recipient_id: int, action, done: str):
 def pause(recipient_id: int):
     return _simple_action(
         recipient_id,
-        lambda r, now: followup.pause_clock(
-            current_actor(), r, followup.organisation_today(now), now
-        ),
+        lambda r, now: followup.pause_clock(current_actor(), r, organisation_today(now), now),
         "The clock of {official} is paused.",
     )
 
@@ -99,9 +98,7 @@ def pause(recipient_id: int):
 def resume(recipient_id: int):
     return _simple_action(
         recipient_id,
-        lambda r, now: followup.resume_clock(
-            current_actor(), r, followup.organisation_today(now), now
-        ),
+        lambda r, now: followup.resume_clock(current_actor(), r, organisation_today(now), now),
         "The clock of {official} runs again.",
     )
 
@@ -128,7 +125,7 @@ def _days_page(recipient_id: int, kind: str):
         status = 400 if form.is_submitted() else 200
         return _page("followup/days.html", recipient, **context), status
     now = utcnow()
-    today = followup.organisation_today(now)
+    today = organisation_today(now)
     try:
         if kind == "extend":
             followup.extend_clock(current_actor(), recipient, form.days.data, today, now)

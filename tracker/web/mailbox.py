@@ -21,9 +21,9 @@ from tracker.extensions import db
 from tracker.models import STANCES, Letter, MailAttachment, MailMessage, utcnow
 from tracker.queries import mailbox as mail_queries
 from tracker.queries.letters.page import load_letter
-from tracker.services import followup
 from tracker.services.mailbox import MailboxError, lookup, sending, storage, triage
 from tracker.services.responses import ResponseError, ResponseInput
+from tracker.settings import organisation_today
 from tracker.web.forms.letters import STANCE_CHOICES, ResponseForm, stance_field_name
 
 bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
@@ -153,7 +153,7 @@ def review(message_id: int):
     if request.method == "GET":
         folded = mail_text.fold(message.body_text)
         form.recipient_id.data = str(message.recipient_id)
-        form.received_on.data = followup.organisation_today(message.date_header or utcnow())
+        form.received_on.data = organisation_today(message.date_header or utcnow())
         form.summary.data = folded.written[:1000]
         form.body.data = message.body_text
     elif form.validate():

@@ -46,6 +46,8 @@ def owned_or_watched(user_id: int) -> ColumnElement[bool]:
 
 
 def expected() -> ColumnElement[bool]:
+    """Expected to answer, in SQL: the stored column, which the letter service wrote by
+    the rule of `tracker.domain.recipients` (every `to`, and a `cc` staff marked)."""
     return and_(Recipient.expects_answer.is_(True), Recipient.state != "withdrawn")
 
 

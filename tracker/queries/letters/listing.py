@@ -38,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tracker.extensions import db
 from tracker.models import Demand, Letter, Official, Recipient, letter_watchers
 from tracker.queries.dashboard.links import dashboard_conditions
+from tracker.queries.dashboard.scope import expected
 from tracker.queries.letters.filters import LetterFilters
 
 PAGE_SIZE = 50
@@ -81,16 +82,12 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
-def _expecting() -> ColumnElement[bool]:
-    return and_(Recipient.expects_answer.is_(True), Recipient.state != "withdrawn")
-
-
 def _running(today: date) -> ColumnElement[bool]:
     return and_(Recipient.state == "awaiting", Recipient.paused_on.is_(None))
 
 
 def _overdue(today: date) -> ColumnElement[bool]:
-    return and_(_expecting(), _running(today), Recipient.due_on < today)
+    return and_(expected(), _running(today), Recipient.due_on < today)
 
 
 def _for_letters(query: Select, column, letter_ids: Any) -> Select:
@@ -101,15 +98,11 @@ def _recipient_figures(today: Any, letter_ids: Any = None) -> Subquery:
     """Per letter: next due date, oldest overdue due date, and counts for the state."""
     query = select(
         Recipient.letter_id.label("letter_id"),
-        func.min(case((and_(_expecting(), _running(today)), Recipient.due_on))).label(
-            "next_due_on"
-        ),
+        func.min(case((and_(expected(), _running(today)), Recipient.due_on))).label("next_due_on"),
         func.min(case((_overdue(today), Recipient.due_on))).label("overdue_since"),
-        func.count(case((and_(_expecting(), Recipient.state == "awaiting"), 1))).label("awaiting"),
-        func.count(case((_expecting(), 1))).label("expecting"),
-        func.count(case((and_(_expecting(), Recipient.state == "responded"), 1))).label(
-            "responded"
-        ),
+        func.count(case((and_(expected(), Recipient.state == "awaiting"), 1))).label("awaiting"),
+        func.count(case((expected(), 1))).label("expecting"),
+        func.count(case((and_(expected(), Recipient.state == "responded"), 1))).label("responded"),
     ).group_by(Recipient.letter_id)
     return _for_letters(query, Recipient.letter_id, letter_ids).subquery("recipient_figures")
 
@@ -130,7 +123,7 @@ def _derived_sort_key(sort: str, today: date) -> Subquery | None:
     the awaiting recipients are read, not every recipient of every letter.
     """
     if sort == "due_on":
-        counted = and_(_expecting(), _running(today))
+        counted = and_(expected(), _running(today))
     elif sort == "overdue":
         counted = _overdue(today)
     else:
@@ -155,12 +148,12 @@ def _state_condition(state: str, today: date) -> ColumnElement[bool]:
     if state == "overdue":
         return and_(sent, overdue)
     if state == "awaiting":
-        return and_(sent, _with_recipient(_expecting(), Recipient.state == "awaiting"), ~overdue)
+        return and_(sent, _with_recipient(expected(), Recipient.state == "awaiting"), ~overdue)
     if state == "responded":
         return and_(
             sent,
-            _with_recipient(_expecting()),
-            ~_with_recipient(_expecting(), Recipient.state != "responded"),
+            _with_recipient(expected()),
+            ~_with_recipient(expected(), Recipient.state != "responded"),
         )
     return false()
 

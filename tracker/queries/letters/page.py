@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.domain import deadlines
+from tracker.domain.answers import answers_demand
+from tracker.domain.recipients import awaits_answer
 from tracker.extensions import db
 from tracker.models import AuditEvent, Letter, Recipient, Reminder, Response
-from tracker.services import followup
-from tracker.services.responses import ANSWERING_STANCES
+from tracker.queries.followup import reminders_for_letter
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class DemandView:
 
     @property
     def answered(self) -> bool:
-        return any(stance in ANSWERING_STANCES for _, stance in self.answers)
+        return any(answers_demand(stance) for _, stance in self.answers)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def load_letter(letter_id: int) -> Letter:
 def _clock(recipient: Recipient, letter: Letter, today: date) -> Clock:
     due_on = recipient.due_on
     paused = recipient.paused_on is not None
-    awaited = followup.expects_answer(recipient) and recipient.state in followup.RUNNING_STATES
+    awaited = awaits_answer(recipient.expects_answer, recipient.state)
     if due_on is None or not awaited:
         return Clock(recipient, due_on, None, False, paused, awaited)
     if paused:
@@ -113,5 +114,5 @@ def build_page(letter_id: int, today: date) -> LetterPage:
         demands=[DemandView(demand, answers[demand.id]) for demand in letter.demands],
         responses=list(responses),
         events=list(events),
-        reminders=followup.reminders_for_letter(letter.id),
+        reminders=reminders_for_letter(letter.id),
     )

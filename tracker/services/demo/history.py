@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tracker.domain.deadlines import ClockState, due_date, pause
+from tracker.domain.recipients import expects_answer
 from tracker.extensions import db
 from tracker.models import Demand, DemandAnswer, Letter, Official, Recipient, Response
 from tracker.services.demo.cast import CAMPAIGNS, OFFICIALS
@@ -105,7 +106,7 @@ class _Generator:
             letter.sent_on, letter.response_window_days, letter.business_days, official.country
         )
         recipient = Recipient(
-            official=official, role=role, expects_answer=role == "to", due_on=due_on
+            official=official, role=role, expects_answer=expects_answer(role, None), due_on=due_on
         )
         if role == "cc":
             return recipient

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tracker.domain.deadlines import due_date
 from tracker.domain.letter_parsing import parse_letter
+from tracker.domain.recipients import expects_answer
 from tracker.extensions import db
 from tracker.models import Demand, Letter, Recipient, User
 from tracker.services.demo.directory import campaign_named, official_named
@@ -50,7 +51,7 @@ def add_real_letter(text: str, now: datetime, suffix: str = "") -> Letter:
                 Recipient(
                     official=official,
                     role=role,
-                    expects_answer=role == "to",
+                    expects_answer=expects_answer(role, None),
                     due_on=due_date(sent_on, 30, False, official.country),
                 )
             )

@@ -1,19 +1,20 @@
 """The follow-up engine: response clocks, the reminder ladder of each recipient, and
 the staff actions on them.
 
-Two kinds of function:
+Here: the staff actions on one recipient or reminder (`pause_clock`, `resume_clock`,
+`extend_clock`, `snooze`, `withdraw_recipient`, `mark_follow_up_sent`,
+`retry_reminder`): they validate, write, audit, re-plan the reminders and COMMIT, like
+every other service; they raise `FollowUpError` with a message for the user.
 
-- Building blocks that the letter and response services call inside their own
-  transaction: `start_clocks`, `restart_clocks`, `sync_letter_reminders`,
-  `sync_recipient_reminders` (defined in `reminder_plan`). They NEVER commit.
-- Staff actions on one recipient or reminder (`pause_clock`, `resume_clock`,
-  `extend_clock`, `snooze`, `withdraw_recipient`, `mark_follow_up_sent`,
-  `retry_reminder`): they validate, write, audit, re-plan the reminders and COMMIT,
-  like every other service; they raise `FollowUpError` with a message for the user.
+Elsewhere, each in its one home:
 
-Reading: `reminders_for_letter` and `attention_for_user` (defined in `followup_queries`).
-The decisions themselves (due dates, the ladder, re-planning) are pure functions in
-`tracker.domain.deadlines` and `tracker.domain.ladder`.
+- building blocks that the letter and response services call inside their own
+  transaction (`start_clocks`, `restart_clocks`, `sync_letter_reminders`,
+  `sync_recipient_reminders`): `tracker.services.followup.planning`; they never commit;
+- reading (`reminders_for_letter`, `attention_for_user`): `tracker.queries.followup`;
+- the decisions (due dates, who expects an answer, the ladder, re-planning): pure
+  functions in `tracker.domain.deadlines`, `.recipients` and `.ladder`;
+- the organisation's ladder and today's date: `tracker.settings`.
 """
 
 from __future__ import annotations
@@ -24,26 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain import deadlines
+from tracker.domain.recipients import RUNNING_STATES
 from tracker.extensions import db
 from tracker.models import Recipient, Reminder
-from tracker.queries.followup import (
-    RUNNING_STATES,
-    Attention,
-    AttentionItem,
-    attention_for_user,
-    reminders_for_letter,
-)
 from tracker.services.audit import Actor, apply_changes, record
-from tracker.services.followup.planning import (
-    expects_answer,
-    ladder_settings,
-    new_message_id,
-    organisation_today,
-    restart_clocks,
-    start_clocks,
-    sync_letter_reminders,
-    sync_recipient_reminders,
-)
+from tracker.services.followup.planning import sync_recipient_reminders
+from tracker.settings import ladder_settings, organisation_today
 
 MAX_EXTENSION_DAYS = 365
 MAX_SNOOZE_DAYS = 90
@@ -278,30 +265,3 @@ def retry_reminder(actor: Actor, reminder: Reminder, now: datetime) -> None:
     reminder.lease_until = None
     reminder.claimed_by = None
     _commit()
-
-
-__all__ = [
-    "MAX_EXTENSION_DAYS",
-    "MAX_SNOOZE_DAYS",
-    "RUNNING_STATES",
-    "Attention",
-    "AttentionItem",
-    "FollowUpError",
-    "attention_for_user",
-    "expects_answer",
-    "extend_clock",
-    "ladder_settings",
-    "mark_follow_up_sent",
-    "new_message_id",
-    "organisation_today",
-    "pause_clock",
-    "reminders_for_letter",
-    "restart_clocks",
-    "resume_clock",
-    "retry_reminder",
-    "snooze",
-    "start_clocks",
-    "sync_letter_reminders",
-    "sync_recipient_reminders",
-    "withdraw_recipient",
-]

@@ -6,68 +6,20 @@ Building blocks that the letter and response services, and the staff actions in
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
-from functools import lru_cache
-from urllib.parse import urlsplit
+from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import select
 
+from tracker import mail
 from tracker.domain import deadlines, ladder
+from tracker.domain.recipients import RUNNING_STATES, awaits_answer
 from tracker.extensions import db
 from tracker.models import Letter, Recipient, Reminder
-from tracker.queries.followup import RUNNING_STATES
-
-# Steps that "mark a follow-up sent" settles; escalation stays planned.
-STEPS_SETTLED_BY_FOLLOW_UP = ("no_response", "follow_up")
-
-# --- settings ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LadderSettings:
-    steps: tuple[ladder.LadderStep, ...]
-    send_hour: int
-    tz: tzinfo
-
-
-@lru_cache(maxsize=8)
-def _parse_settings(spec: str, send_hour: int, tz_name: str) -> LadderSettings:
-    return LadderSettings(ladder.parse_ladder(spec), send_hour, ladder.timezone_or_utc(tz_name))
-
-
-def ladder_settings() -> LadderSettings:
-    """The configured ladder, parsed once per distinct configuration."""
-    config = current_app.config
-    return _parse_settings(
-        config["TRACKER_LADDER"], config["TRACKER_REMINDER_HOUR"], config["TRACKER_TIMEZONE"]
-    )
-
-
-def organisation_today(now: datetime) -> date:
-    """Today's date in the organisation's time zone (TRACKER_TIMEZONE)."""
-    return now.astimezone(ladder_settings().tz).date()
-
-
-def new_message_id() -> str:
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<reminder-{uuid.uuid4().hex}@{host}>"
-
+from tracker.settings import ladder_settings
 
 # --- clocks ------------------------------------------------------------------------
-
-
-def expects_answer(recipient: Recipient) -> bool:
-    return answer_expected(recipient.role, recipient.expects_answer)
-
-
-def answer_expected(role: str, expects_answer: bool | None) -> bool:
-    """A `to` recipient expects an answer; a `cc` only when staff say so."""
-    return role == "to" or bool(expects_answer)
 
 
 def _fresh_due_on(letter: Letter, recipient: Recipient) -> date:
@@ -95,8 +47,7 @@ def start_clocks(letter: Letter, today: date) -> None:
     if not _is_sent(letter):
         return
     for recipient in letter.recipients:
-        waiting = expects_answer(recipient) and recipient.state in RUNNING_STATES
-        if waiting and recipient.due_on is None:
+        if awaits_answer(recipient.expects_answer, recipient.state) and recipient.due_on is None:
             recipient.due_on = _fresh_due_on(letter, recipient)
 
 
@@ -108,7 +59,7 @@ def restart_clocks(letter: Letter) -> None:
     that no longer expect an answer lose their due date. Does not commit.
     """
     for recipient in letter.recipients:
-        if not _is_sent(letter) or not expects_answer(recipient):
+        if not _is_sent(letter) or not recipient.expects_answer:
             recipient.due_on = None
             recipient.paused_on = None
             recipient.remaining_days = None
@@ -119,57 +70,30 @@ def restart_clocks(letter: Letter) -> None:
 # --- reminder rows -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RecipientClock:
-    """What the plan of one recipient depends on, as plain values.
-
-    The sweep reads these columns with one query per reminder instead of loading
-    the recipient and its letter as objects.
-    """
-
-    due_on: date | None
-    expects_answer: bool
-    state: str
-    letter_closed: bool
-    paused: bool
-    followed_up: bool
-
-    @classmethod
-    def of(cls, recipient: Recipient) -> RecipientClock:
-        return cls(
-            due_on=recipient.due_on,
-            expects_answer=expects_answer(recipient),
-            state=recipient.state,
-            letter_closed=recipient.letter.status == "closed",
-            paused=recipient.paused_on is not None,
-            followed_up=recipient.followed_up_on is not None,
-        )
-
-
-def planned_steps(recipient: Recipient, settings: LadderSettings) -> list[ladder.PlannedStep]:
-    """The ladder steps this recipient should have now (sent or not)."""
-    return plan_of(RecipientClock.of(recipient), settings)
-
-
-def plan_of(clock: RecipientClock, settings: LadderSettings) -> list[ladder.PlannedStep]:
-    planned = ladder.plan(
-        clock.due_on,
-        settings.steps,
-        expects_answer=clock.expects_answer,
-        responded=clock.state in ("responded", "closed"),
-        closed=clock.letter_closed,
-        withdrawn=clock.state == "withdrawn",
-        paused=clock.paused,
-        send_hour=settings.send_hour,
-        tz=settings.tz,
+def clock_of(recipient: Recipient) -> ladder.RecipientClock:
+    """The plain values a loaded recipient's plan depends on."""
+    return ladder.RecipientClock(
+        due_on=recipient.due_on,
+        expects_answer=recipient.expects_answer,
+        state=recipient.state,
+        letter_closed=recipient.letter.status == "closed",
+        paused=recipient.paused_on is not None,
+        followed_up=recipient.followed_up_on is not None,
     )
-    if clock.followed_up:
-        planned = [p for p in planned if p.step.kind not in STEPS_SETTLED_BY_FOLLOW_UP]
-    return planned
+
+
+def planned_steps(
+    recipient: Recipient, settings: ladder.LadderSettings
+) -> list[ladder.PlannedStep]:
+    """The ladder steps this recipient should have now (sent or not)."""
+    return ladder.plan_of(clock_of(recipient), settings)
 
 
 def _apply_plan(
-    recipient: Recipient, rows: Iterable[Reminder], settings: LadderSettings, now: datetime
+    recipient: Recipient,
+    rows: Iterable[Reminder],
+    settings: ladder.LadderSettings,
+    now: datetime,
 ) -> None:
     by_step = {row.step: row for row in rows}
     existing = [
@@ -187,7 +111,7 @@ def _apply_plan(
                 attempt_at=due_at,
                 state="pending",
                 attempts=0,
-                message_id=new_message_id(),
+                message_id=mail.new_message_id("reminder"),
             )
         )
     for moved in decision.move:

@@ -32,7 +32,7 @@ from tracker.domain.letter_parsing.extraction import (
 from tracker.domain.official_matching import Match, match_official
 from tracker.extensions import db
 from tracker.models import Letter, Official
-from tracker.services import directory, files, followup
+from tracker.services import directory, files
 from tracker.services.audit import Actor
 from tracker.services.intake import staging as intake_staging
 from tracker.services.intake.staging import AlreadyClaimed, StagedLetter, StagingExpired
@@ -44,6 +44,7 @@ from tracker.services.letters import (
     next_reference,
 )
 from tracker.services.letters.checks import LetterError, check_letter
+from tracker.settings import organisation_today
 
 __all__ = [
     "AlreadyClaimed",
@@ -258,7 +259,7 @@ def _check_letter(
     reviewed: ReviewedLetter, owner_id: int, upload: files.Upload | None, now: datetime
 ) -> dict[str, str]:
     """Everything the letter service would refuse, recipients aside (some are not created)."""
-    today = followup.organisation_today(now)
+    today = organisation_today(now)
     data = _letter_input(reviewed, owner_id, ())
     reference = (reviewed.reference or "").strip() or next_reference(today)
     try:

@@ -18,11 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker.domain import recipients as recipient_rules
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient
-from tracker.services import files, followup
+from tracker.services import files
 from tracker.services.audit import Actor, apply_changes, changes_between, record
+from tracker.services.followup import planning
 from tracker.services.letters.checks import LetterError, Resolved, check_letter
+from tracker.settings import organisation_today
 
 NOTE_MAX = 5000
 
@@ -31,11 +34,13 @@ NOTE_MAX = 5000
 class RecipientInput:
     official_id: int
     role: str = "to"
-    expects_answer: bool | None = None  # None: a `to` expects an answer, a `cc` does not
+    # Staff's choice, for a `cc` (None: no); a `to` always expects an answer.
+    expects_answer: bool | None = None
 
     @property
     def expects(self) -> bool:
-        return self.role == "to" if self.expects_answer is None else self.expects_answer
+        """What is stored: the one rule of `tracker.domain.recipients`."""
+        return recipient_rules.expects_answer(self.role, self.expects_answer)
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ def _recipient_label(recipient: Recipient, resolved: Resolved) -> str:
     name = resolved.officials[recipient.official_id].name
     if recipient.role == "cc":
         return f"{name} (cc{', expects an answer' if recipient.expects_answer else ''})"
-    return f"{name} (to{'' if recipient.expects_answer else ', expects no answer'})"
+    return f"{name} (to)"  # every `to` expects an answer
 
 
 def _apply_recipients(letter: Letter, wanted: tuple[RecipientInput, ...]) -> None:
@@ -145,6 +150,8 @@ def _apply_recipients(letter: Letter, wanted: tuple[RecipientInput, ...]) -> Non
             official_id=item.official_id, state="awaiting"
         )
         recipient.role = item.role
+        # The one place a recipient's expectation is written: normalised, so that SQL
+        # (and the CHECK constraint) can read the column as the truth.
         recipient.expects_answer = item.expects
         kept.append(recipient)
     letter.recipients = kept  # delete-orphan removes the ones left out
@@ -164,7 +171,7 @@ def _apply_demands(letter: Letter, wanted: tuple[DemandInput, ...]) -> None:
 
 
 def _expectations(letter: Letter) -> dict[int, bool]:
-    return {r.official_id: followup.expects_answer(r) for r in letter.recipients}
+    return {r.official_id: r.expects_answer for r in letter.recipients}
 
 
 def _timing_changed(changes: dict, before_expects: dict[int, bool], letter: Letter) -> bool:
@@ -199,9 +206,9 @@ def _update_clocks(letter: Letter, now: datetime, recount: bool) -> None:
     Recounting only when needed keeps what a resumed pause did to a running clock.
     """
     if recount:
-        followup.restart_clocks(letter)
-    followup.start_clocks(letter, followup.organisation_today(now))
-    followup.sync_letter_reminders(letter, now)
+        planning.restart_clocks(letter)
+    planning.start_clocks(letter, organisation_today(now))
+    planning.sync_letter_reminders(letter, now)
 
 
 @contextmanager
@@ -240,7 +247,7 @@ def _attach(letter: Letter, stored: files.StoredFile) -> None:
 def create_letter(
     actor: Actor, data: LetterInput, now: datetime, upload: files.Upload | None = None
 ) -> Letter:
-    today = followup.organisation_today(now)
+    today = organisation_today(now)
     reference = (data.reference or "").strip() or next_reference(today)
     resolved = check_letter(data, reference, None, today, upload)
     stored = files.store(upload) if upload else None
@@ -285,7 +292,7 @@ def update_letter(
 ) -> Letter:
     if letter.version != expected_version:
         raise EditConflict(letter)
-    today = followup.organisation_today(now)
+    today = organisation_today(now)
     reference = letter.reference if data.reference is None else data.reference.strip()
     resolved = check_letter(data, reference, letter, today, upload)
     values = _scalar_values(data, resolved)
@@ -351,7 +358,7 @@ def close_letter(actor: Actor, letter: Letter, now: datetime) -> Letter:
             changes={"status": [previous, "closed"], "no longer awaited": [stopped, []]},
             at=now,
         )
-        followup.sync_letter_reminders(letter, now)
+        planning.sync_letter_reminders(letter, now)
     return letter
 
 

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 
 from tracker.domain import csv_rows
+from tracker.domain import recipients as recipient_rules
 from tracker.extensions import db
 from tracker.models import Campaign, Letter, Official, User
 from tracker.services import directory, letters
@@ -163,6 +164,11 @@ class _Checker:
         for index, recipient in enumerate(letter.recipients, start=1):
             if recipient.name.lower() not in self.officials:
                 self._new_official(index, recipient, plan, report)
+            if recipient_rules.overrides_choice(recipient.role, recipient.expects_answer):
+                report.creates.append(
+                    f"recipient_{index}_expects_answer: {recipient.name} is `to`, so an answer"
+                    " is expected all the same (only a `cc` can expect none)"
+                )
         sent = f"sent {letter.sent_on}" if letter.sent_on else "draft"
         report.creates.insert(
             0,

@@ -18,10 +18,11 @@ from tracker.domain import mail_matching
 from tracker.domain.mail_reading import ParsedMail
 from tracker.extensions import db
 from tracker.models import MailDelivery, MailMessage, Recipient
-from tracker.services import followup
 from tracker.services.audit import Actor, record
+from tracker.services.followup import planning
 from tracker.services.mailbox import lookup, notify
 from tracker.services.responses import ResponseError, ResponseInput, add_response
+from tracker.settings import organisation_today
 
 MAILBOX = Actor.system("mailbox")
 
@@ -88,7 +89,7 @@ def attach(
 def _acknowledgement(message: MailMessage, recipient: Recipient, now: datetime) -> ResponseInput:
     return ResponseInput(
         recipient_id=recipient.id,
-        received_on=followup.organisation_today(message.date_header or now),
+        received_on=organisation_today(message.date_header or now),
         kind="acknowledgement",
         channel="email",
         summary=f"Automatic reply: {message.subject}"[:500],
@@ -139,7 +140,7 @@ def mark_delivery_failed(recipient: Recipient, address: str, error: str, now: da
     delivery.state, delivery.error, delivery.updated_at = "failed", error, now
     # An address that never received the letter has no clock running.
     recipient.due_on = None
-    followup.sync_recipient_reminders(recipient, now)
+    planning.sync_recipient_reminders(recipient, now)
     record(
         MAILBOX,
         "mail.delivery_failed",

@@ -25,9 +25,10 @@ from tracker import mail
 from tracker.domain import ladder, mail_matching
 from tracker.extensions import db
 from tracker.models import Letter, LetterSend, MailDelivery, MailMessage
-from tracker.services import followup
 from tracker.services.audit import Actor, record
+from tracker.services.followup import planning
 from tracker.services.mailbox import MailboxError, applying, storage
+from tracker.settings import organisation_today
 
 log = logging.getLogger(__name__)
 
@@ -214,11 +215,11 @@ def _sent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.De
         )
     )  # fmt: skip
     # The sent date starts the clocks.
-    letter.sent_on = followup.organisation_today(now)
+    letter.sent_on = organisation_today(now)
     if letter.status == "draft":
         letter.status = "sent"
-    followup.restart_clocks(letter)
-    followup.start_clocks(letter, letter.sent_on)
+    planning.restart_clocks(letter)
+    planning.start_clocks(letter, letter.sent_on)
     refused = {address.lower(): reply for address, reply in delivery.refused.items()}
     for recipient in letter.recipients:
         address = (recipient.official.email or "").lower()
@@ -226,7 +227,7 @@ def _sent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.De
             applying.mark_delivery_failed(recipient, address, refused[address], now)
         elif address:
             db.session.add(MailDelivery(recipient=recipient, address=address, updated_at=now))
-    followup.sync_letter_reminders(letter, now)
+    planning.sync_letter_reminders(letter, now)
     record(Actor.system("mailbox"), "letter.sent_by_email", entity_type="letter",
            entity_id=letter.id, letter_id=letter.id,
            summary=f"Sent {letter.reference} by email to {', '.join(email.to + email.cc)}",

@@ -12,11 +12,8 @@ same digest. A temporary mail failure moves it back, and the next sweep tries ag
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -71,11 +68,6 @@ def _reminders_for(user: User, since: datetime, until: datetime) -> list[Reminde
     )
 
 
-def _message_id() -> str:
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<digest-{uuid.uuid4().hex}@{host}>"
-
-
 def send_due_digests(now: datetime, mailer: mail.Mailer) -> int:
     """Send each digest that is due at `now`; commits per user. Returns how many went out."""
     sent = 0
@@ -97,7 +89,7 @@ def send_due_digests(now: datetime, mailer: mail.Mailer) -> int:
         items = [facts(reminder, now) for reminder in _reminders_for(user, since, now)]
         if not items:
             continue
-        delivery = mailer.deliver(digest_email(user, items, _message_id()), now)
+        delivery = mailer.deliver(digest_email(user, items, mail.new_message_id("digest")), now)
         db.session.commit()
         if delivery.outcome == "sent":
             sent += 1

@@ -22,7 +22,7 @@ from werkzeug.routing import Map, MapAdapter
 from tracker import mail
 from tracker.domain import deadlines, ladder
 from tracker.models import Demand, Reminder, User, letter_watchers
-from tracker.services.followup.planning import ladder_settings, organisation_today
+from tracker.settings import ladder_settings, organisation_today
 
 
 @lru_cache(maxsize=8)
@@ -40,12 +40,6 @@ def external_url(endpoint: str, **values: object) -> str:
 def letter_url(letter_id: int, anchor: str = "") -> str:
     url = external_url("letters.show", letter_id=letter_id)
     return f"{url}#{anchor}" if anchor else url
-
-
-def letter_thread_id(letter_id: int) -> str:
-    """The Message-ID every reminder about one letter refers to, so they thread."""
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<letter-{letter_id}@{host}>"
 
 
 def step_label(kind: str, official: str) -> str:
@@ -117,7 +111,9 @@ class ReminderFacts:
     official: str
     label: str
     due_on: date
+    # In the letter's kind of days, like its due date: `business_days` says which.
     days_overdue: int
+    business_days: bool
     open_demands: tuple[str, ...]
     letter_url: str
     response_url: str
@@ -151,6 +147,7 @@ def describe(
         label=step_label(kind, official),
         due_on=due_on,
         days_overdue=max(0, overdue),
+        business_days=business_days,
         open_demands=open_demands,
         letter_url=letter_url(letter_id, f"ladder-{recipient_id}"),
         response_url=external_url("responses.new", letter_id=letter_id, recipient=recipient_id),
@@ -186,7 +183,7 @@ def reminder_email(about: ReminderFacts, to: tuple[str, ...], message_id: str) -
         to=to,
         subject=f"[{about.reference}] {about.label}",
         message_id=message_id,
-        references=(letter_thread_id(about.letter_id),),
+        references=(mail.letter_thread_id(about.letter_id),),
         item=about,
     )
 

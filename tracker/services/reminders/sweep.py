@@ -42,12 +42,6 @@ from tracker import mail
 from tracker.domain import ladder
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, UTCDateTime
-from tracker.services.followup.planning import (
-    RecipientClock,
-    answer_expected,
-    ladder_settings,
-    plan_of,
-)
 from tracker.services.mailbox import holds
 from tracker.services.reminders import digest
 from tracker.services.reminders.email import (
@@ -56,6 +50,7 @@ from tracker.services.reminders.email import (
     open_demand_titles,
     reminder_email,
 )
+from tracker.settings import ladder_settings
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +150,6 @@ def _context_statement():
     return (
         select(
             recipients.c.id.label("recipient_id"),
-            recipients.c.role,
             recipients.c.expects_answer,
             recipients.c.state,
             recipients.c.due_on,
@@ -178,20 +172,17 @@ def _context_statement():
 
 
 def _still_wanted(claimed: Row, context: Row, clock: datetime) -> bool:
-    """In the recipient's plan now, and not overtaken by a later step that is due too
-    (a scheduler back after weeks sends "escalate", not all three steps at once)."""
-    recipient_clock = RecipientClock(
+    """The pure decision `ladder.should_send`, on the recipient's columns as they are now."""
+    recipient_clock = ladder.RecipientClock(
         due_on=context.due_on,
-        expects_answer=answer_expected(context.role, context.expects_answer),
+        expects_answer=context.expects_answer,
         state=context.state,
         letter_closed=context.letter_status == "closed",
         paused=context.paused_on is not None,
         followed_up=context.followed_up_on is not None,
     )
-    planned = plan_of(recipient_clock, ladder_settings())
-    if claimed.step not in {p.index for p in planned}:
-        return False
-    return not any(p.index > claimed.step and p.due_at <= clock for p in planned)
+    planned = ladder.plan_of(recipient_clock, ladder_settings())
+    return ladder.should_send(claimed.step, planned, clock)
 
 
 @cache

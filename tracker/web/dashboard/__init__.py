@@ -18,7 +18,7 @@ from tracker.queries.dashboard.links import ListLink
 from tracker.queries.dashboard.period import PERIOD_LABELS
 from tracker.queries.dashboard.report import DUE_SOON_DAYS, build_report
 from tracker.queries.dashboard.scope import Scope
-from tracker.services.followup import ladder_settings, organisation_today
+from tracker.settings import ladder_settings, organisation_today
 from tracker.web.dashboard import charts
 from tracker.web.forms.dashboard import DashboardFilterForm
 

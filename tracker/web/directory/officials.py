@@ -10,7 +10,7 @@ from tracker.extensions import db
 from tracker.models import Campaign, Official, utcnow
 from tracker.queries import directory as directory_query
 from tracker.services import directory
-from tracker.services.followup import organisation_today
+from tracker.settings import organisation_today
 from tracker.web.forms.directory import OfficialEditForm, OfficialForm, form_version, show_error
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")

@@ -10,8 +10,9 @@ from tracker.domain.labels import OUTCOME_LABELS, STANCE_LABELS
 from tracker.extensions import db
 from tracker.models import Demand, Letter, utcnow
 from tracker.queries.letters.page import build_page, load_letter
-from tracker.services import directory, files, followup
+from tracker.services import directory, files
 from tracker.services import letters as letter_service
+from tracker.settings import organisation_today
 from tracker.web.forms.letters import (
     ConfirmForm,
     DemandOutcomeForm,
@@ -120,7 +121,7 @@ def new():
     form = LetterForm()
     if request.method == "POST":
         return _handle_form(form, None, None)
-    form.reference.data = letter_service.next_reference(followup.organisation_today(utcnow()))
+    form.reference.data = letter_service.next_reference(organisation_today(utcnow()))
     form.owner_id.data = str(current_user.id)
     form.response_window_days.data = current_app.config["TRACKER_RESPONSE_WINDOW_DAYS"]
     form.demands[0].form.position.data = 1
@@ -134,7 +135,7 @@ def follow_up(letter_id: int):
     form = LetterForm()
     if request.method == "POST":
         return _handle_form(form, None, original)
-    form.reference.data = letter_service.next_reference(followup.organisation_today(utcnow()))
+    form.reference.data = letter_service.next_reference(organisation_today(utcnow()))
     form.subject.data = f"Follow-up: {original.subject}"[:500]
     form.campaign_id.data = str(original.campaign_id or "")
     form.channel.data = original.channel
@@ -160,7 +161,7 @@ def edit(letter_id: int):
 
 
 def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra):
-    page = build_page(letter_id, followup.organisation_today(utcnow()))
+    page = build_page(letter_id, organisation_today(utcnow()))
     forms = dict(outcome_forms or {})
     for view in page.demands:
         demand = view.demand

@@ -101,12 +101,12 @@ def _recipients(form: LetterForm) -> tuple[list[RecipientInput], list[int]]:
         raw = (fields.official_id.data or "").strip()
         if fields.remove.data or not raw:
             continue
-        role = fields.role.data
+        # The service applies the rule: the checkbox only counts for a `cc`.
         inputs.append(
             RecipientInput(
                 official_id=int(raw),
-                role=role,
-                expects_answer=True if role == "to" else bool(fields.expects_answer.data),
+                role=fields.role.data,
+                expects_answer=bool(fields.expects_answer.data),
             )
         )
         rows.append(index)

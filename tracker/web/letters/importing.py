@@ -10,8 +10,8 @@ from wtforms import HiddenField, SubmitField
 
 from tracker.auth import current_actor, requires
 from tracker.models import utcnow
-from tracker.services.followup import organisation_today
 from tracker.services.letters import csv_import
+from tracker.settings import organisation_today
 from tracker.web.letters import bp
 
 

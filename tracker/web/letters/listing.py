@@ -13,7 +13,7 @@ from tracker.queries import directory as directory_query
 from tracker.queries.letters import export as csv_export
 from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
 from tracker.queries.letters.listing import search_letters
-from tracker.services.followup import organisation_today
+from tracker.settings import organisation_today
 from tracker.web.letters import bp
 
 SORT_LABELS = {

@@ -1,0 +1,31 @@
+"""Who expects an answer: the one rule, on plain values.
+
+A `to` recipient always expects an answer: addressing a letter to an official is
+asking them for one. A `cc` expects none unless staff say so. The letter service
+stores the result of `expects_answer` in `recipients.expects_answer` (a CHECK
+constraint refuses a `to` stored without it), so every reader, SQL included, reads
+that column and never applies the rule again.
+"""
+
+from __future__ import annotations
+
+# States in which a recipient's clock runs and reminders may go out.
+RUNNING_STATES = ("awaiting", "acknowledged")
+
+
+def expects_answer(role: str, chosen: bool | None) -> bool:
+    """The value to store: True for every `to`; for a `cc`, staff's choice (None: no)."""
+    return role == "to" or bool(chosen)
+
+
+def overrides_choice(role: str, chosen: bool | None) -> bool:
+    """Whether `expects_answer` would store something else than staff asked for.
+
+    Only a `to` marked "no answer expected" is overridden; importers say so.
+    """
+    return chosen is not None and chosen != expects_answer(role, chosen)
+
+
+def awaits_answer(expects: bool, state: str) -> bool:
+    """An answer is expected (the stored value) and the clock still runs."""
+    return expects and state in RUNNING_STATES
