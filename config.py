@@ -88,6 +88,9 @@ class Config:
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("TRACKER_LOGIN_MAX_FAILURES_ACCOUNT", 5)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("TRACKER_LOGIN_MAX_FAILURES_ADDRESS", 20)
         self.LOGIN_FAILURE_WINDOW_SECONDS = _env_int("TRACKER_LOGIN_WINDOW_SECONDS", 15 * 60)
+        # Failures on one account from anywhere that alert its owner and slow down
+        # addresses the owner never logged in from (never a lock: see accounts/throttle).
+        self.LOGIN_ACCOUNT_ALARM_FAILURES = _env_int("TRACKER_LOGIN_ACCOUNT_ALARM", 10)
         self.SESSION_COOKIE_NAME = "tracker_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

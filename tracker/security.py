@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, Response, abort, request
+from werkzeug.routing import IntegerConverter
+
+from tracker.domain.bounds import MAX_ID
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -43,6 +46,21 @@ def refuse_nul_characters():
             abort(400, "Text may not contain NUL characters.")
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in a URL: ASCII digits up to the largest id, or 404 before the view.
+
+    Werkzeug's own accepts any length, and SQLite raises OverflowError past 2**63 - 1.
+    """
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    """Call before any blueprint registers: routes take the converter when they are added."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
