@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
-from tracker.cli import accounts, demo, intake, letters, scheduler
+from tracker.cli import accounts, audit, demo, intake, letters, scheduler
 
 tracker_cli = AppGroup("tracker", help="Tracker's own commands.")
 for command in (
@@ -16,6 +16,7 @@ for command in (
     letters.import_csv,
     demo.demo_command,
     intake.extract_letter,
+    audit.audit_verify,
 ):
     tracker_cli.add_command(command)
 

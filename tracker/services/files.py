@@ -137,6 +137,7 @@ def store(upload: Upload) -> StoredFile:
     content_type = check_upload(upload, current_app.config["MAX_UPLOAD_BYTES"])
     directory = _upload_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.chmod(0o700)  # also when an older version or a parent mkdir made it wider
     key = secrets.token_urlsafe(24)
     descriptor = os.open(_path_for(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
