@@ -69,6 +69,10 @@ class Config:
         self.TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
         self.MAIL_URL = os.environ.get("MAIL_URL") or None
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Tracker <tracker@localhost>")
+        # security.txt's Contact: a mailto: or https: URL where vulnerabilities go.
+        self.SECURITY_CONTACT = os.environ.get(
+            "TRACKER_SECURITY_CONTACT", "mailto:security@localhost"
+        )
         self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
         # None: the system's trust store verifies the mail server's certificate.
         self.MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None

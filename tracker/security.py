@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from tracker.domain.bounds import MAX_ID
@@ -34,7 +34,8 @@ def add_security_headers(response: Response) -> Response:
     if request.endpoint != "static":
         # Pages behind login hold sensitive data: never keep them in any cache.
         headers["Cache-Control"] = "no-store"
-    if request.is_secure:
+    # Behind a proxy that ends TLS the request may look like plain HTTP: the base URL says.
+    if request.is_secure or current_app.config["TRACKER_BASE_URL"].lower().startswith("https://"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
 
