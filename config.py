@@ -69,6 +69,10 @@ class Config:
         self.TRACKER_BASE_URL = os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000")
         self.MAIL_URL = os.environ.get("MAIL_URL") or None
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Tracker <tracker@localhost>")
+        # security.txt's Contact: a mailto: or https: URL where vulnerabilities go.
+        self.SECURITY_CONTACT = os.environ.get(
+            "TRACKER_SECURITY_CONTACT", "mailto:security@localhost"
+        )
         self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
         # None: the system's trust store verifies the mail server's certificate.
         self.MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None
@@ -102,6 +106,9 @@ class Config:
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("TRACKER_LOGIN_MAX_FAILURES_ACCOUNT", 5)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("TRACKER_LOGIN_MAX_FAILURES_ADDRESS", 20)
         self.LOGIN_FAILURE_WINDOW_SECONDS = _env_int("TRACKER_LOGIN_WINDOW_SECONDS", 15 * 60)
+        # Failures on one account from anywhere that alert its owner and slow down
+        # addresses the owner never logged in from (never a lock: see accounts/throttle).
+        self.LOGIN_ACCOUNT_ALARM_FAILURES = _env_int("TRACKER_LOGIN_ACCOUNT_ALARM", 10)
         self.SESSION_COOKIE_NAME = "tracker_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ import io
 from datetime import UTC, date, datetime
 
 from docx import Document
+from pypdf import PdfWriter
 
 from tracker.services import directory, letters
 from tracker.services.audit import Actor
@@ -60,7 +61,12 @@ def make_letter(users, **overrides):
 
 
 def pdf_bytes() -> bytes:
-    return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    """A one-page PDF a reader opens (the same bytes on every call)."""
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def docx_bytes(text: str = "Dear Mr. President") -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from tracker.auth import PUBLIC
 
@@ -22,8 +23,8 @@ def policy_of(app, endpoint: str) -> str | None:
 def sample_url(app, rule: Rule) -> str:
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter in {"IntegerConverter", "FloatConverter"} else "style.css"
+        numeric = isinstance(rule._converters[name], NumberConverter)
+        values[name] = 1 if numeric else "style.css"
     with app.test_request_context():
         from flask import url_for
 

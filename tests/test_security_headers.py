@@ -45,3 +45,21 @@ def test_pages_load_nothing_from_other_hosts(client, auth):
         html = client.get(path).get_data(as_text=True)
         for marker in ('src="http', 'href="http', 'src="//', 'href="//', "<script>", 'style="'):
             assert marker not in html, f"{path} contains {marker}"
+
+
+def test_hsts_follows_an_https_base_url_even_behind_a_tls_proxy(make_app):
+    plain = make_app().test_client().get("/login")
+    assert "Strict-Transport-Security" not in plain.headers
+    https = make_app(TRACKER_BASE_URL="https://tracker.example.org").test_client()
+    response = https.get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response.headers["Permissions-Policy"].startswith("camera=()")
+
+
+def test_security_txt_names_a_contact_and_an_expiry(make_app):
+    client = make_app(SECURITY_CONTACT="mailto:security@example.org").test_client()
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    assert "Contact: mailto:security@example.org\n" in response.text
+    assert "Expires: " in response.text

@@ -29,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = https
     app.config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance holds the secret key and, by default, the database and the uploads.
+    Path(app.instance_path).chmod(0o700)
     if app.config["TRACKER_PROXY_COUNT"]:
         count = app.config["TRACKER_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -39,8 +41,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    auth.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
     errors.init_app(app)
     web.init_app(app)
     cli.init_app(app)

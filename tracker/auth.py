@@ -107,6 +107,7 @@ def _throttle_policy() -> accounts.ThrottlePolicy:
         per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
         per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
         window=timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
+        account_alarm=config["LOGIN_ACCOUNT_ALARM_FAILURES"],
     )
 
 
@@ -167,8 +168,9 @@ def account():
             accounts.change_own_password(
                 current_actor(),
                 user,
-                password_form.current_password.data,
-                password_form.new_password.data,
+                (password_form.current_password.data, password_form.new_password.data),
+                _throttle_policy(),
+                utcnow(),
             )
         except accounts.AccountError as error:
             password_form.current_password.errors.append(str(error))

@@ -18,7 +18,7 @@ from flask import Flask
 
 from tracker.extensions import db
 from tracker.models import utcnow
-from tracker.services import heartbeat
+from tracker.services import audit_chain, heartbeat
 from tracker.services.mailbox import fetch, sending
 from tracker.services.reminders import sweep
 
@@ -39,6 +39,7 @@ def tick(app: Flask, name: str, started_at: datetime) -> None:
                 log.info("sweep: %s", result)
             heartbeat.beat(name, utcnow(), started_at, sent=result.sent + result.digests)
             db.session.commit()
+            audit_chain.seal()
         except Exception:
             db.session.rollback()
             log.exception("scheduler tick failed; the next run will try again")

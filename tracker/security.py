@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
+from werkzeug.routing import IntegerConverter
+
+from tracker.domain.bounds import MAX_ID
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -31,7 +34,8 @@ def add_security_headers(response: Response) -> Response:
     if request.endpoint != "static":
         # Pages behind login hold sensitive data: never keep them in any cache.
         headers["Cache-Control"] = "no-store"
-    if request.is_secure:
+    # Behind a proxy that ends TLS the request may look like plain HTTP: the base URL says.
+    if request.is_secure or current_app.config["TRACKER_BASE_URL"].lower().startswith("https://"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
 
@@ -43,6 +47,21 @@ def refuse_nul_characters():
             abort(400, "Text may not contain NUL characters.")
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in a URL: ASCII digits up to the largest id, or 404 before the view.
+
+    Werkzeug's own accepts any length, and SQLite raises OverflowError past 2**63 - 1.
+    """
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    """Call before any blueprint registers: routes take the converter when they are added."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)

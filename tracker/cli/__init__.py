@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
-from tracker.cli import accounts, demo, intake, letters, mailbox, scheduler
+from tracker.cli import accounts, audit, demo, intake, letters, mailbox, scheduler
 
 tracker_cli = AppGroup("tracker", help="Tracker's own commands.")
 for command in (
@@ -18,6 +18,7 @@ for command in (
     intake.extract_letter,
     mailbox.fetch_mail,
     mailbox.import_mail,
+    audit.audit_verify,
 ):
     tracker_cli.add_command(command)
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from tracker.domain.bounds import DateOutOfRange, parse_date
+
 LETTER_COLUMNS = (
     "reference",
     "subject",
@@ -197,10 +199,12 @@ def _date(value: str, column: str, errors: dict[str, str]) -> date | None:
     if not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return parse_date(value)
+    except DateOutOfRange as error:
+        errors[column] = f"{value!r}: {error}"
     except ValueError:
         errors[column] = f"{value!r} is not a date written YYYY-MM-DD."
-        return None
+    return None
 
 
 def _window(value: str, errors: dict[str, str]) -> int:

@@ -34,6 +34,10 @@ class AuditEvent(db.Model):
     letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id", ondelete="SET NULL"))
     summary: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hash chain (tracker.services.audit_chain): the sealer numbers events in the
+    # order it seals them, and each hash covers the event and the previous hash.
+    chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship()
 

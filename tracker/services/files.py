@@ -1,7 +1,8 @@
 """Uploaded letter and response files: checked, stored outside the web root, served as downloads.
 
-A file is accepted only when its extension and its first bytes agree: a PDF starts with
-`%PDF-`, a DOCX is a zip holding `word/document.xml`, a TXT decodes as text. The name
+A file is accepted only when its extension and its content agree: a PDF starts with
+`%PDF-` and has a page tree that holds a page, a DOCX is a zip holding
+`word/document.xml`, a TXT decodes as text. The name
 on disk is a random key; the name the user gave is kept in the database only, so no
 uploaded name ever becomes a path.
 """
@@ -57,6 +58,20 @@ def _looks_like_docx(data: bytes) -> bool:
         return False
 
 
+def _looks_like_pdf(data: bytes) -> bool:
+    """A PDF a reader can open: the header alone, or a damaged file, is not a letter."""
+    if not data.startswith(b"%PDF-"):
+        return False
+    from pypdf import PdfReader  # imported here: only PDF uploads pay for it
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        # An encrypted PDF is a real file whose pages open only with the password.
+        return reader.is_encrypted or len(reader.pages) > 0
+    except Exception:  # pypdf raises many types for damaged files
+        return False
+
+
 def _decode_text(data: bytes) -> str | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encodings: tuple[str, ...] = ("utf-16",)
@@ -77,7 +92,7 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 _CONTENT_CHECKS = {
-    ".pdf": lambda data: data.startswith(b"%PDF-"),
+    ".pdf": _looks_like_pdf,
     ".docx": _looks_like_docx,
     ".txt": _looks_like_text,
 }
@@ -122,6 +137,7 @@ def store(upload: Upload) -> StoredFile:
     content_type = check_upload(upload, current_app.config["MAX_UPLOAD_BYTES"])
     directory = _upload_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.chmod(0o700)  # also when an older version or a parent mkdir made it wider
     key = secrets.token_urlsafe(24)
     descriptor = os.open(_path_for(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:

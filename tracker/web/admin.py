@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 
 from tracker.auth import current_actor, requires
+from tracker.domain.bounds import parse_id
 from tracker.extensions import db
 from tracker.models import AuditEvent, OutboxMessage, User
 from tracker.services import accounts
@@ -17,7 +18,7 @@ PAGE_SIZE = 50
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return max(1, parse_id(request.args.get("page")) or 1)
 
 
 @bp.route("/users")
@@ -74,7 +75,7 @@ def edit_user(user_id: int):
                 name=form.name.data,
                 role=form.role.data,
                 active=form.active.data,
-                expected_version=int(form.version.data or 0),
+                expected_version=parse_id(form.version.data) or 0,
             )
         except (accounts.AccountError, ValueError) as error:
             flash(str(error), "error")

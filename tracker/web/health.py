@@ -1,8 +1,10 @@
-"""/healthz: the database's state and the age of the scheduler's heartbeat."""
+"""/healthz: the database's state and the age of the scheduler's heartbeat; security.txt."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,6 +14,21 @@ from tracker.models import utcnow
 from tracker.queries import heartbeat, mailbox
 
 bp = Blueprint("health", __name__)
+
+
+@bp.route("/.well-known/security.txt")
+@requires(PUBLIC)
+def security_txt():
+    """RFC 9116: where to report a vulnerability; Expires a year ahead, as the RFC asks."""
+    expires = (utcnow() + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    base_url = current_app.config["TRACKER_BASE_URL"].rstrip("/")
+    body = (
+        f"Contact: {current_app.config['SECURITY_CONTACT']}\n"
+        f"Expires: {expires}\n"
+        "Preferred-Languages: en\n"
+        f"Canonical: {base_url}/.well-known/security.txt\n"
+    )
+    return Response(body, mimetype="text/plain")
 
 
 @bp.route("/healthz")

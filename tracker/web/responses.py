@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from tracker.auth import current_actor, requires
+from tracker.domain.bounds import parse_id
 from tracker.extensions import db
 from tracker.models import STANCES, Response, utcnow
 from tracker.queries.letters.page import load_letter
@@ -44,7 +45,7 @@ def new(letter_id: int):
     form = ResponseForm()
     form.set_recipients(letter)
     if request.method == "GET":
-        chosen = request.args.get("recipient", type=int)
+        chosen = parse_id(request.args.get("recipient"))
         if chosen is not None:
             form.recipient_id.data = str(chosen)
         return _render(form, letter, {}, {})
@@ -53,7 +54,7 @@ def new(letter_id: int):
         return _render(form, letter, stances, {}), 400
     raw_recipient = (form.recipient_id.data or "").strip()
     data = ResponseInput(
-        recipient_id=int(raw_recipient) if raw_recipient.isdigit() else -1,
+        recipient_id=parse_id(raw_recipient) or -1,
         received_on=form.received_on.data,
         kind=form.kind.data,
         channel=form.channel.data,

@@ -14,6 +14,7 @@ courtesy around it.
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -24,6 +25,14 @@ from pathlib import PurePath
 from tracker.domain.letter_parsing import parse_letter
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Bounds on the work one file may cause, checked before the work starts. A long letter
+# with annexes is ~100,000 characters, its DOCX body ~2 MB of XML, a PDF page's content
+# stream ~50 KB; a 200 KB zip can unpack to gigabytes, a 68 KB PDF to a 23 MB stream.
+MAX_LETTER_CHARS = 300_000
+MAX_DOCX_XML_BYTES = 20 * 1024 * 1024
+MAX_DOCX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_PDF_PAGES = 300
+MAX_PDF_CONTENT_BYTES = 10 * 1024 * 1024
 COVER_NOTE_MAX_WORDS = 80
 SUPPORTED = (".pdf", ".docx", ".txt", ".eml")
 # Fewer visible characters than this on every page means nothing but images.
@@ -90,6 +99,15 @@ def extract_letter_json(filename: str, data: bytes) -> dict:
 def _require_text(text: str) -> str:
     if not text.strip():
         raise UnreadableLetter("No text could be found in this file.")
+    return _bounded_text(text)
+
+
+def _bounded_text(text: str) -> str:
+    if len(text) > MAX_LETTER_CHARS:
+        raise UnreadableLetter(
+            f"This text has {len(text):,} characters; a letter can have at most "
+            f"{MAX_LETTER_CHARS:,}. Keep the letter itself and leave out the annexes."
+        )
     return text
 
 
@@ -107,7 +125,7 @@ def _read_pdf(data: bytes) -> str:
             raise UnreadableLetter(
                 "This PDF is password-protected. Remove the password and upload it again."
             )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [page.extract_text() or "" for page in _bounded_pages(reader)]
     except UnreadableLetter:
         raise
     except Exception as error:  # pypdf raises many types for damaged files
@@ -120,7 +138,40 @@ def _read_pdf(data: bytes) -> str:
     return "\f".join(pages)
 
 
+def _bounded_pages(reader) -> list:
+    """The pages, once their count and content streams are known to be of letter size."""
+    pages = list(reader.pages)
+    if len(pages) > MAX_PDF_PAGES:
+        raise UnreadableLetter(
+            f"This PDF has {len(pages)} pages; a letter can have at most {MAX_PDF_PAGES}."
+        )
+    content_bytes = 0
+    for page in pages:
+        contents = page.get_contents()
+        content_bytes += len(contents.get_data()) if contents is not None else 0
+        if content_bytes > MAX_PDF_CONTENT_BYTES:
+            raise UnreadableLetter(
+                "This PDF holds far more drawing instructions than a letter does, so it "
+                "is not read. Export the letter again from the word processor, or paste the text."
+            )
+    return pages
+
+
 # --------------------------------------------------------------------------- DOCX
+
+
+def _check_docx_sizes(data: bytes) -> None:
+    """Refuse a zip bomb from its directory, before anything is unpacked."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+    body = sum(info.file_size for info in infos if info.filename == "word/document.xml")
+    if body > MAX_DOCX_XML_BYTES or sum(info.file_size for info in infos) > (
+        MAX_DOCX_UNPACKED_BYTES
+    ):
+        raise UnreadableLetter(
+            "This Word document unpacks to far more than a letter holds, so it is not read. "
+            "Save the letter alone as a new document, or paste the text."
+        )
 
 
 def _read_docx(data: bytes) -> str:
@@ -129,8 +180,11 @@ def _read_docx(data: bytes) -> str:
     import docx
 
     try:
+        _check_docx_sizes(data)
         document = docx.Document(io.BytesIO(data))
         return "\n".join(_docx_blocks(document))
+    except UnreadableLetter:
+        raise
     except Exception as error:  # python-docx and zipfile raise many types for damaged files
         raise UnreadableLetter("This Word document is damaged and cannot be read.") from error
 
@@ -250,7 +304,7 @@ def _read_eml(data: bytes, max_bytes: int) -> ExtractedLetter:
     if not body.strip():
         failed = next((a.error for a in attachments if a.error), None)
         raise UnreadableLetter(failed or "This email has no text.")
-    return ExtractedLetter(body, "eml", "body", attachments)
+    return ExtractedLetter(_bounded_text(body), "eml", "body", attachments)
 
 
 def _email_body(message: EmailMessage) -> str:

@@ -37,6 +37,7 @@ _LONE_MARKER = re.compile(
 )
 _TERMINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*$")
 _WRAPPED_HYPHEN = re.compile(r"([^\W\d_]+)-$")
+_LINE_END_CHARS = 200
 # Word wrapping leaves at most a long word's room at the end of a full line.
 _FULL_LINE_FRACTION = 0.75
 _MIN_FULL_LINE_SHARE = 0.2
@@ -166,11 +167,16 @@ def _is_formula_line(line: str) -> bool:
     return any(line.lower().startswith(phrase.lower()) for phrase in phrases)
 
 
+# Tried only where a word starts: from every letter of a 100,000-letter line the search
+# would rescan the rest of the line (quadratic time).
+_HYPHENATED_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]+-[^\W\d_]+")
+
+
 def _hyphenated_words(lines: list[str]) -> set[str]:
     """Hyphenated compounds written mid-line, so known to be real hyphens."""
     words: set[str] = set()
     for line in lines:
-        words.update(w.lower() for w in re.findall(r"[^\W\d_]+-[^\W\d_]+", line))
+        words.update(w.lower() for w in _HYPHENATED_WORD.findall(line))
     return words
 
 
@@ -211,7 +217,10 @@ def _join_wrapped_lines(lines: list[str]) -> list[str]:
             joined.append(line)
             continue
         previous = joined[-1]
-        hyphen = _WRAPPED_HYPHEN.search(previous)
+        # Only the end of a paragraph can hold the wrap: searching the whole paragraph
+        # again for every line it absorbs costs quadratic time on long letters.
+        tail = previous[-_LINE_END_CHARS:]
+        hyphen = _WRAPPED_HYPHEN.search(tail)
         if _LONE_MARKER.match(previous):
             joined[-1] = f"{previous} {line}"
         elif hyphen and line[0].isalpha():
@@ -222,9 +231,7 @@ def _join_wrapped_lines(lines: list[str]) -> list[str]:
         elif previous.endswith(("\u2014", "\u2013")) and len(previous) >= threshold:
             joined[-1] = previous + line
         elif (
-            len(previous) >= threshold
-            and not _TERMINAL.search(previous)
-            and not _is_formula_line(line)
+            len(previous) >= threshold and not _TERMINAL.search(tail) and not _is_formula_line(line)
         ):
             joined[-1] = f"{previous} {line}"
         else:

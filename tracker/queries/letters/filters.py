@@ -11,19 +11,13 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
+from tracker.domain.bounds import parse_date, parse_positive
 from tracker.models import DEMAND_OUTCOMES
 from tracker.queries.dashboard.links import RECIPIENT_FIGURES
 
 LETTER_STATES = ("draft", "awaiting", "overdue", "responded", "closed")
 SORTS = ("reference", "subject", "sent_on", "due_on", "overdue")
 DIRECTIONS = ("asc", "desc")
-
-
-def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise ValueError("must be a positive number")
-    return value
 
 
 def _one_of(values: tuple[str, ...]) -> Callable[[str], str]:
@@ -53,25 +47,25 @@ def _filter(parse: Callable[[str], Any], default: Any = None, label: str = "") -
 @dataclass(frozen=True)
 class LetterFilters:
     q: str = _filter(_text, "", "Search")
-    campaign: int | None = _filter(_positive_int, label="Campaign")
-    official: int | None = _filter(_positive_int, label="Official")
-    owner: int | None = _filter(_positive_int, label="Owner")
-    watcher: int | None = _filter(_positive_int, label="Watcher")
+    campaign: int | None = _filter(parse_positive, label="Campaign")
+    official: int | None = _filter(parse_positive, label="Official")
+    owner: int | None = _filter(parse_positive, label="Owner")
+    watcher: int | None = _filter(parse_positive, label="Watcher")
     state: str | None = _filter(_one_of(LETTER_STATES), label="State")
-    sent_from: date | None = _filter(date.fromisoformat, label="Sent from")  # noqa: RUF009
-    sent_to: date | None = _filter(date.fromisoformat, label="Sent until")  # noqa: RUF009
+    sent_from: date | None = _filter(parse_date, label="Sent from")  # noqa: RUF009
+    sent_to: date | None = _filter(parse_date, label="Sent until")  # noqa: RUF009
     outcome: str | None = _filter(_one_of(DEMAND_OUTCOMES), label="Demand outcome")
     # The dashboard's figures link here with these (tracker.queries.dashboard.scope defines them).
     sent: bool = _filter(_yes, False, "Sent letters only")
-    involving: int | None = _filter(_positive_int, label="Owned or watched by")
+    involving: int | None = _filter(parse_positive, label="Owned or watched by")
     recipient: str | None = _filter(_one_of(RECIPIENT_FIGURES), label="A recipient is")
-    overdue_min: int | None = _filter(_positive_int, label="Overdue at least (days)")
-    overdue_max: int | None = _filter(_positive_int, label="Overdue at most (days)")
-    responded_from: date | None = _filter(date.fromisoformat, label="Response from")  # noqa: RUF009
-    responded_to: date | None = _filter(date.fromisoformat, label="Response until")  # noqa: RUF009
+    overdue_min: int | None = _filter(parse_positive, label="Overdue at least (days)")
+    overdue_max: int | None = _filter(parse_positive, label="Overdue at most (days)")
+    responded_from: date | None = _filter(parse_date, label="Response from")  # noqa: RUF009
+    responded_to: date | None = _filter(parse_date, label="Response until")  # noqa: RUF009
     sort: str = _filter(_one_of(SORTS), "sent_on", "Sort by")
     dir: str = _filter(_one_of(DIRECTIONS), "desc", "Direction")
-    page: int = _filter(_positive_int, 1, "Page")
+    page: int = _filter(parse_positive, 1, "Page")
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> tuple[LetterFilters, dict[str, str]]:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import ROLES, LoginFailure, User
+from tracker.models import ROLES, User
+from tracker.services.accounts import security_mail, throttle
 from tracker.services.accounts.passwords import (
-    MIN_PASSWORD_LENGTH,
     hash_password,
     needs_rehash,
+    password_problem,
     spend_verification_time,
     verify_password,
 )
+from tracker.services.accounts.throttle import ThrottlePolicy
 from tracker.services.audit import Actor, apply_changes, record
 
 
@@ -27,13 +28,6 @@ class AccountError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    per_account: int
-    per_address: int
-    window: timedelta
 
 
 @dataclass(frozen=True)
@@ -50,64 +44,39 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _account_key(email: str) -> str:
-    return f"account:{normalise_email(email)}"
-
-
-def _failure_keys(email: str, ip_address: str) -> tuple[str, str]:
-    return _account_key(email), f"address:{ip_address}"
-
-
-def _is_throttled(email: str, ip_address: str, policy: ThrottlePolicy, now: datetime) -> bool:
-    account_key, address_key = _failure_keys(email, ip_address)
-    rows = db.session.execute(
-        select(LoginFailure.key, LoginFailure.failures).where(
-            LoginFailure.key.in_([account_key, address_key]),
-            LoginFailure.window_started_at > now - policy.window,
-        )
-    ).all()
-    limits = {account_key: policy.per_account, address_key: policy.per_address}
-    return any(failures >= limits[key] for key, failures in rows)
-
-
-def _count_failure(key: str, now: datetime, window: timedelta) -> None:
-    """Atomic upsert, so concurrent workers never lose a failure."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = LoginFailure.__table__
-    expired = table.c.window_started_at <= now - window
-    stmt = insert(table).values(key=key, failures=1, window_started_at=now)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.key],
-        set_={
-            "failures": case((expired, 1), else_=table.c.failures + 1),
-            "window_started_at": case((expired, now), else_=table.c.window_started_at),
-        },
-    )
-    db.session.execute(stmt)
+def _audit_label(email: str, user: User | None) -> str:
+    """Who tried: the account's email, never the typed text (it may be a password)."""
+    return user.email if user else f"unknown email #{throttle.fingerprint(email)[:12]}"
 
 
 def authenticate(
     email: str, password: str, ip_address: str, policy: ThrottlePolicy, now: datetime
 ) -> LoginResult:
-    """Check a login, count failures, audit both outcomes, and commit."""
+    """Count the attempt, then (if allowed) check the password; audit and commit either way."""
     email = normalise_email(email)
-    actor = Actor(user_id=None, label=email[:254], ip_address=ip_address)
-    if _is_throttled(email, ip_address, policy, now):
-        record(actor, "login.throttled", entity_type="user", summary="Too many failed logins")
+    user = find_user_by_email(email)
+    actor = Actor(user_id=None, label=_audit_label(email, user), ip_address=ip_address)
+    known = throttle.is_known_address(user.id if user else None, ip_address, now)
+    attempt = throttle.count_attempt(email, ip_address, known, policy, now)
+    if attempt.alarm and user is not None:
+        security_mail.tell_owner_about_failures(user, now)
+    if not attempt.allowed:
+        record(
+            actor,
+            "login.throttled",
+            entity_type="user",
+            entity_id=user.id if user else None,
+            summary="Too many failed logins",
+        )
         db.session.commit()
         return LoginResult(user=None, throttled=True)
 
-    user = find_user_by_email(email)
     if user is None:
         spend_verification_time(password)
         valid = False
     else:
         valid = verify_password(user.password_hash, password) and user.is_active
-
     if not valid:
-        for key in _failure_keys(email, ip_address):
-            _count_failure(key, now, policy.window)
         record(
             actor,
             "login.failure",
@@ -121,7 +90,7 @@ def authenticate(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _account_key(email)))
+    throttle.forget_success(attempt)
     record(
         Actor(user.id, user.email, ip_address),
         "login.success",
@@ -140,11 +109,10 @@ def log_out(actor: Actor, user: User) -> None:
     db.session.commit()
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            f"Use at least {MIN_PASSWORD_LENGTH} characters for the password.", "password"
-        )
+def _check_password(password: str, *user_inputs: str) -> None:
+    problem = password_problem(password, user_inputs)
+    if problem:
+        raise AccountError(problem, "password")
 
 
 def _check_role(role: str) -> None:
@@ -155,7 +123,7 @@ def _check_role(role: str) -> None:
 def create_user(actor: Actor, *, email: str, name: str, role: str, password: str) -> User:
     email = normalise_email(email)
     _check_role(role)
-    _check_password(password)
+    _check_password(password, email, name)
     if find_user_by_email(email) is not None:
         raise AccountError("A user with this email already exists.", "email")
     user = User(
@@ -203,7 +171,7 @@ def update_user(
 
 def set_password(actor: Actor, user: User, new_password: str) -> None:
     """Set a password and end the user's sessions everywhere."""
-    _check_password(new_password)
+    _check_password(new_password, user.email, user.name)
     user.password_hash = hash_password(new_password)
     user.end_sessions()
     action = "user.password_change" if actor.user_id == user.id else "user.password_reset"
@@ -213,9 +181,36 @@ def set_password(actor: Actor, user: User, new_password: str) -> None:
     db.session.commit()
 
 
-def change_own_password(actor: Actor, user: User, current: str, new_password: str) -> None:
-    if not verify_password(user.password_hash, current):
-        raise AccountError("The current password is not right.", "current_password")
+def change_own_password(
+    actor: Actor,
+    user: User,
+    passwords: tuple[str, str],
+    policy: ThrottlePolicy,
+    now: datetime,
+) -> None:
+    """Check the current password (throttled and audited like a login), then set the new one.
+
+    A stolen session must not become a way to guess the password behind it.
+    """
+    current, new_password = passwords
+    attempt = throttle.count_attempt(f"password:{user.id}", actor.ip_address, True, policy, now)
+    if not attempt.allowed or not verify_password(user.password_hash, current):
+        throttled = not attempt.allowed
+        record(
+            actor,
+            "user.password_check_throttled" if throttled else "user.password_check_failed",
+            entity_type="user",
+            entity_id=user.id,
+            summary="Wrong current password on the account page",
+        )
+        db.session.commit()
+        message = (
+            "Too many wrong passwords. Wait a few minutes and try again."
+            if throttled
+            else "The current password is not right."
+        )
+        raise AccountError(message, "current_password")
+    throttle.forget_success(attempt)
     set_password(actor, user, new_password)
 
 

@@ -120,8 +120,9 @@ def read_pasted(user_id: int, text: str, now: datetime) -> NewLetter:
     """Stage and parse pasted text; IntakeError on the "text" field."""
     try:
         extracted = extract_pasted_text(text or "")
-    except UnreadableLetter:
-        raise IntakeError({"text": "Paste the text of the letter."}) from None
+    except UnreadableLetter as error:
+        message = error.message if (text or "").strip() else "Paste the text of the letter."
+        raise IntakeError({"text": message}) from None
     parsed = parse_letter(extracted.text)
     staged = intake_staging.stage(user_id, parsed.source_text, "pasted", None, None, now)
     return NewLetter(staged, parsed)

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain import recipients as recipient_rules
+from tracker.domain.bounds import trailing_number
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient
 from tracker.services import files
@@ -83,7 +84,8 @@ def next_reference(today: date) -> str:
     taken = db.session.scalars(
         select(Letter.reference).where(Letter.reference.like(f"{prefix}%"))
     ).all()
-    numbers = [int(ref[len(prefix) :]) for ref in taken if ref[len(prefix) :].isdigit()]
+    # ASCII digits only: "L-2026-²" is a typo to skip, not a number (`isdigit()` says it is).
+    numbers = [n for ref in taken if (n := trailing_number(ref, prefix)) is not None]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 

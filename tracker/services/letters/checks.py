@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import func, select
 
+from tracker.domain.bounds import DATE_RANGE_MESSAGE, date_in_range
 from tracker.extensions import db
 from tracker.models import (
     CHANNELS,
@@ -79,6 +80,8 @@ def _check_fields(data: LetterInput, today: date, errors: dict[str, str]) -> Non
         errors["subject"] = f"The subject is too long (at most {SUBJECT_MAX} characters)."
     if data.sent_on and data.sent_on > today:
         errors["sent_on"] = "The date sent cannot be in the future."
+    elif not date_in_range(data.sent_on):
+        errors["sent_on"] = DATE_RANGE_MESSAGE
     if data.channel not in CHANNELS:
         errors["channel"] = "Choose one of the listed channels."
     if not 0 <= data.response_window_days <= WINDOW_MAX_DAYS:

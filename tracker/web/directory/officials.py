@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from tracker.auth import current_actor, requires
+from tracker.domain.bounds import parse_id
 from tracker.domain.countries import COUNTRIES
 from tracker.extensions import db
 from tracker.models import Campaign, Official, utcnow
@@ -17,8 +18,7 @@ bp = Blueprint("officials", __name__, url_prefix="/officials")
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value and value > 0 else None
+    return parse_id(request.args.get(name)) or None
 
 
 def _official_or_404(official_id: int) -> Official:

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from tracker.services.accounts.passwords import MIN_PASSWORD_LENGTH
+from tracker.services.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 ROLE_CHOICES = [
     SelectChoice("viewer", "Viewer: reads everything, changes nothing"),
@@ -37,15 +37,20 @@ def timezone_choices() -> list[SelectChoice]:
     return [SelectChoice(name) for name in sorted(available_timezones())]
 
 
+_TOO_SHORT = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+_TOO_LONG = f"Use at most {MAX_PASSWORD_LENGTH} characters."
+
+
 def _new_password_field(label: str) -> PasswordField:
     return PasswordField(
         label,
         validators=[
             DataRequired(),
             Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=(f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+                min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."
+            ),
+            Length(
+                max=MAX_PASSWORD_LENGTH, message=f"Use at most {MAX_PASSWORD_LENGTH} characters."
             ),
         ],
     )

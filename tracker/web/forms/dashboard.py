@@ -15,6 +15,7 @@ from tracker.models import Campaign
 from tracker.queries.dashboard.period import PERIOD_LABELS, PERIODS, period_bounds
 from tracker.queries.dashboard.scope import Scope
 from tracker.queries.dashboard.tables import OFFICIAL_SORTS
+from tracker.web.forms.bounds import SaneDate
 
 
 class DashboardFilterForm(FlaskForm):
@@ -27,8 +28,8 @@ class DashboardFilterForm(FlaskForm):
         choices=[SelectChoice(value, PERIOD_LABELS[value]) for value in PERIODS],
         default="all",
     )
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    start = DateField("From", validators=[Optional(), SaneDate()])
+    end = DateField("To", validators=[Optional(), SaneDate()])
     sort = SelectField(
         "Sort officials by",
         choices=[SelectChoice(value) for value in OFFICIAL_SORTS],

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
+from tracker.domain.bounds import parse_id
+
 
 class OfficialForm(FlaskForm):
     name = StringField("Name")
@@ -56,8 +58,7 @@ class VersionedActionForm(FlaskForm):
 
 def form_version(form: FlaskForm) -> int:
     """The version the form was loaded at; garbage counts as stale (0)."""
-    raw = form.version.data or ""
-    return int(raw) if raw.isdigit() else 0
+    return parse_id(form.version.data) or 0
 
 
 def show_error(form: FlaskForm, error: ValueError) -> None:

@@ -30,12 +30,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.domain.bounds import parse_id
 from tracker.domain.letter_parsing import ParsedLetter, Span
 from tracker.domain.official_matching import EXACT, Match
 from tracker.extensions import db
 from tracker.models import Campaign, Official
 from tracker.services.intake import ReviewedLetter, ReviewedRecipient
 from tracker.services.letters import DemandInput
+from tracker.web.forms.bounds import SaneDate
 from tracker.web.forms.letters import CHANNEL_CHOICES, DAY_KIND_CHOICES, ROLE_CHOICES
 
 NEW_OFFICIAL = "new"
@@ -89,7 +91,7 @@ class ReviewForm(FlaskForm):
     subject_span = HiddenField()
     signatory_spans = HiddenField()
     subject = StringField("Subject", validators=[DataRequired(), Length(max=500)])
-    sent_on = DateField("Date sent", validators=[Optional()])
+    sent_on = DateField("Date sent", validators=[Optional(), SaneDate()])
     reference = StringField("Reference", validators=[Length(max=64)])
     campaign_id = SelectField("Campaign", choices=[], validate_choice=False)
     channel = SelectField("Channel", choices=CHANNEL_CHOICES, default="email")
@@ -121,11 +123,11 @@ def span_text(span: Span | None) -> str:
 
 def parse_span(raw: str | None, length: int) -> Span | None:
     """A span from a hidden field, or None when it is missing or does not fit the text."""
-    start, _, end = (raw or "").partition("-")
-    if not (start.isdigit() and end.isdigit()):
+    raw_start, _, raw_end = (raw or "").partition("-")
+    start, end = parse_id(raw_start), parse_id(raw_end)
+    if start is None or end is None:
         return None
-    span = (int(start), int(end))
-    return span if 0 <= span[0] < span[1] <= length else None
+    return (start, end) if 0 <= start < end <= length else None
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,7 @@ def offer_matches(
     offered = []
     for row, match in zip(form.recipients, matches, strict=True):
         field = row.form.match
-        chosen = int(field.data) if (field.data or "").isdigit() else None
+        chosen = parse_id(field.data)
         ids = list(match.official_ids)
         if chosen is not None and chosen not in ids and chosen in officials:
             ids.insert(0, chosen)
@@ -290,7 +292,7 @@ def _recipients(form: ReviewForm) -> tuple[list[ReviewedRecipient], list[int]]:
         reviewed.append(
             ReviewedRecipient(
                 role=fields.role.data,
-                official_id=int(choice) if choice.isdigit() else None,
+                official_id=parse_id(choice),
                 name=fields.name.data or "",
                 title=(fields.title.data or "").strip(),
                 institution=(fields.institution.data or "").strip(),
@@ -320,7 +322,7 @@ def read_review(form: ReviewForm) -> Review:
         subject=form.subject.data or "",
         sent_on=form.sent_on.data,
         reference=(form.reference.data or "").strip() or None,
-        campaign_id=int(form.campaign_id.data) if (form.campaign_id.data or "").isdigit() else None,
+        campaign_id=parse_id(form.campaign_id.data),
         channel=form.channel.data,
         signatories=form.signatories.data or "",
         response_window_days=form.response_window_days.data or 0,
@@ -337,7 +339,7 @@ def place_errors(form: ReviewForm, review: Review, errors: dict[str, str]) -> li
     for key, message in errors.items():
         list_name, _, rest = key.partition("-")
         index, _, name = rest.partition("-")
-        if list_name in ("recipients", "demands") and index.isdigit():
+        if list_name in ("recipients", "demands") and parse_id(index) is not None:
             if list_name == "recipients":
                 entry = form.recipients.entries[review.recipient_rows[int(index)]].form
                 target = getattr(entry, name, None) or entry.match

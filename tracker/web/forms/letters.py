@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from tracker.domain.labels import CHANNEL_LABELS, OUTCOME_LABELS, STANCE_LABELS
 from tracker.extensions import db
 from tracker.models import Campaign, Demand, Letter, Official, Recipient, User
+from tracker.web.forms.bounds import SaneDate
 
 CHANNEL_CHOICES = [SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()]
 ROLE_CHOICES = [SelectChoice("to", "to"), SelectChoice("cc", "cc")]
@@ -68,7 +69,7 @@ class LetterForm(FlaskForm):
     reference = StringField("Reference", validators=[Length(max=64)])
     subject = StringField("Subject", validators=[DataRequired(), Length(max=500)])
     campaign_id = SelectField("Campaign", choices=[], validate_choice=False)
-    sent_on = DateField("Date sent", validators=[Optional()])
+    sent_on = DateField("Date sent", validators=[Optional(), SaneDate()])
     channel = SelectField("Channel", choices=CHANNEL_CHOICES, default="email")
     body = TextAreaField("Full text")
     file = FileField("Original file")
@@ -195,7 +196,7 @@ def set_rows(form: LetterForm, recipients, demands, with_ids: bool = True) -> No
 
 class ResponseForm(FlaskForm):
     recipient_id = SelectField("From", choices=[], validate_choice=False)
-    received_on = DateField("Date received", validators=[InputRequired()])
+    received_on = DateField("Date received", validators=[InputRequired(), SaneDate()])
     channel = SelectField("Channel", choices=CHANNEL_CHOICES, default="email")
     kind = SelectField("Kind", choices=KIND_CHOICES, default="substantive")
     summary = TextAreaField("Summary")

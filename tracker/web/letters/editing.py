@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from tracker.auth import current_actor, requires
+from tracker.domain.bounds import parse_id
 from tracker.domain.labels import OUTCOME_LABELS, STANCE_LABELS
 from tracker.extensions import db
 from tracker.models import Demand, Letter, utcnow
@@ -98,7 +99,7 @@ def _handle_form(form: LetterForm, letter: Letter | None, follows_up: Letter | N
         if letter is None:
             saved = letter_service.create_letter(current_actor(), parsed.data, now, upload)
         else:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+            version = parse_id(form.version.data) or -1
             saved = letter_service.update_letter(
                 current_actor(), letter, parsed.data, version, now, upload
             )
@@ -211,7 +212,7 @@ def demand_outcome(demand_id: int):
     form = DemandOutcomeForm(prefix=f"d{demand.id}")
     if not form.validate():
         return _render_show(letter_id, {demand.id: form}, 400)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+    version = parse_id(form.version.data) or -1
     try:
         letter_service.set_demand_outcome(
             current_actor(), demand, form.outcome.data, form.note.data or "", version, utcnow()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from tracker.domain.bounds import parse_id
 from tracker.domain.labels import CHANNEL_LABELS
 from tracker.extensions import db
 from tracker.models import Campaign, Official, User
@@ -20,11 +21,6 @@ class ParsedLetter:
     # The form row each recipient / demand of `data` came from, to place errors.
     recipient_rows: tuple[int, ...]
     demand_rows: tuple[int, ...]
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else None
 
 
 def _officials_named(typed: str) -> list[Official]:
@@ -69,7 +65,7 @@ def _official_of(fields) -> int | None:
     A row posted without the name field at all (a script posting ids) keeps its id.
     """
     raw_id = (fields.official_id.data or "").strip()
-    chosen_id = _int_or_none(raw_id)
+    chosen_id = parse_id(raw_id)
     if not fields.official.raw_data:
         return (chosen_id or -1) if raw_id else None  # -1: the service names it unknown
     typed = (fields.official.data or "").strip()
@@ -104,7 +100,7 @@ def _recipients(form: LetterForm) -> tuple[list[RecipientInput], list[int]]:
         # The service applies the rule: the checkbox only counts for a `cc`.
         inputs.append(
             RecipientInput(
-                official_id=int(raw),
+                official_id=parse_id(raw) or -1,
                 role=fields.role.data,
                 expects_answer=bool(fields.expects_answer.data),
             )
@@ -117,7 +113,7 @@ def _demands(form: LetterForm) -> tuple[list[DemandInput], list[int]]:
     candidates = []
     for index, row in enumerate(form.demands):
         fields = row.form
-        demand_id = _int_or_none(fields.id.data)
+        demand_id = parse_id(fields.id.data)
         title, text = (fields.title.data or "").strip(), (fields.text.data or "").strip()
         if fields.remove.data or (demand_id is None and not title and not text):
             continue  # a blank new row is just the spare row
@@ -135,14 +131,14 @@ def parse_letter_form(
     demands, demand_rows = _demands(form)
     data = LetterInput(
         subject=form.subject.data or "",
-        owner_id=_int_or_none(form.owner_id.data) or default_owner_id,
+        owner_id=parse_id(form.owner_id.data) or default_owner_id,
         reference=(form.reference.data or "").strip(),
-        campaign_id=_int_or_none(form.campaign_id.data),
+        campaign_id=parse_id(form.campaign_id.data),
         sent_on=form.sent_on.data,
         channel=form.channel.data,
         body=form.body.data or "",
         signatories=form.signatories.data or "",
-        watcher_ids=tuple(sorted({_int_or_none(v) or -1 for v in form.watcher_ids.data or []})),
+        watcher_ids=tuple(sorted({parse_id(v) or -1 for v in form.watcher_ids.data or []})),
         response_window_days=form.response_window_days.data or 0,
         business_days=form.day_kind.data == "business",
         follows_up_id=follows_up_id,
