@@ -1,24 +1,24 @@
-"""The headline figures, demand outcomes, overdue ages and the monthly series."""
+"""The headline figures, demand outcomes and overdue ages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import and_, func, select
 
 from tracker.extensions import db
-from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient, Response
+from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient
 from tracker.queries.dashboard.scope import (
     Scope,
     answered,
+    answered_on_time,
     awaiting,
     days_overdue,
     expected,
     letter_in_scope,
     overdue,
 )
-from tracker.queries.dashboard.sql import count_if, days_from, median_by, year_month
+from tracker.queries.dashboard.sql import count_if, days_from, median_by
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Headline:
     awaiting: int
     overdue: int
     answered: int
+    on_time: int  # answered on or before the due date
     overdue_by_age: tuple[int, ...]  # one count per AGE_BUCKETS entry
     median_days_to_answer: float | None
 
@@ -51,6 +52,10 @@ class Headline:
     def response_rate(self) -> float | None:
         """Answered / expected, None when no answer is expected."""
         return self.answered / self.expected if self.expected else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.expected if self.expected else None
 
 
 def _in_bucket(bucket: AgeBucket, age):
@@ -73,6 +78,7 @@ def headline(scope: Scope) -> Headline:
             count_if(awaiting()),
             count_if(is_overdue),
             count_if(answered()),
+            count_if(answered_on_time()),
             *(count_if(and_(is_overdue, _in_bucket(bucket, age))) for bucket in AGE_BUCKETS),
         )
         .select_from(Recipient)
@@ -80,13 +86,15 @@ def headline(scope: Scope) -> Headline:
         .where(letter_in_scope(scope))
     ).one()
     letters_sent, expected_count, awaiting_count, overdue_count, answered_count = counts[:5]
+    on_time = counts[5]
     return Headline(
         letters_sent=letters_sent,
         expected=expected_count,
         awaiting=awaiting_count,
         overdue=overdue_count,
         answered=answered_count,
-        overdue_by_age=tuple(counts[5:]),
+        on_time=on_time,
+        overdue_by_age=tuple(counts[6:]),
         median_days_to_answer=median_days_to_answer(scope),
     )
 
@@ -101,6 +109,10 @@ def median_days_to_answer(scope: Scope) -> float | None:
     return db.session.execute(median_by(waits, "days")).scalar()
 
 
+# Demands "won": the outcomes a campaign counts as a success.
+WON_OUTCOMES = ("met", "accepted")
+
+
 def demand_outcomes(scope: Scope) -> dict[str, int]:
     """Demands per outcome, every outcome present (0 when none)."""
     rows = db.session.execute(
@@ -111,62 +123,3 @@ def demand_outcomes(scope: Scope) -> dict[str, int]:
     ).all()
     found = dict(rows)
     return {outcome: found.get(outcome, 0) for outcome in DEMAND_OUTCOMES}
-
-
-@dataclass(frozen=True)
-class MonthlySeries:
-    months: tuple[str, ...]  # 'YYYY-MM', oldest first, no gaps
-    letters: tuple[int, ...]
-    responses: tuple[int, ...]
-
-
-def months_between(first: date, last: date) -> tuple[str, ...]:
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return tuple(months)
-
-
-def monthly_series(scope: Scope) -> MonthlySeries:
-    """Letters sent (by sent date) and responses received (by date received) per month.
-
-    Responses count every kind, acknowledgements included, for letters in the campaign
-    and user scope, received within the period whatever the letter's own sent date.
-    """
-    letter_month = year_month(Letter.sent_on)
-    letters = (
-        select(literal("letters").label("series"), letter_month.label("month"), func.count())
-        .where(letter_in_scope(scope))
-        .group_by(letter_month)
-    )
-    response_month = year_month(Response.received_on)
-    responses = (
-        select(literal("responses").label("series"), response_month.label("month"), func.count())
-        .join(Letter, Letter.id == Response.letter_id)
-        .where(letter_in_scope(scope, with_period=False), *responses_in_period(scope))
-        .group_by(response_month)
-    )
-    rows = db.session.execute(union_all(letters, responses)).all()
-    counts = {(series, month): count for series, month, count in rows}
-    if not counts:
-        return MonthlySeries((), (), ())
-    found_months = sorted(month for _, month in counts)
-    first = scope.period_start or date.fromisoformat(found_months[0] + "-01")
-    last = scope.period_end or max(scope.today, date.fromisoformat(found_months[-1] + "-01"))
-    months = months_between(first, last)
-    return MonthlySeries(
-        months=months,
-        letters=tuple(counts.get(("letters", month), 0) for month in months),
-        responses=tuple(counts.get(("responses", month), 0) for month in months),
-    )
-
-
-def responses_in_period(scope: Scope) -> list:
-    conditions = []
-    if scope.period_start is not None:
-        conditions.append(Response.received_on >= scope.period_start)
-    if scope.period_end is not None:
-        conditions.append(Response.received_on <= scope.period_end)
-    return conditions
