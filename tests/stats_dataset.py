@@ -15,11 +15,11 @@ from tracker.domain.deadlines import due_date
 from tracker.extensions import db
 from tracker.models import (
     Campaign,
-    Reminder,
     Demand,
     Letter,
     Official,
     Recipient,
+    Reminder,
     Response,
     User,
 )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html import unescape
 from contextlib import contextmanager
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import event
