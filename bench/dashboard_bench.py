@@ -26,12 +26,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, select  # noqa: E402
+from sqlalchemy import event, func, select, update  # noqa: E402
 
 from bench import bench_data  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
-from tracker.models import Letter, utcnow  # noqa: E402
+from tracker.models import DataVersion, Letter, utcnow  # noqa: E402
 from tracker.services import accounts  # noqa: E402
 from tracker.services.audit import Actor  # noqa: E402
 from tracker.services.followup import organisation_today  # noqa: E402
@@ -83,7 +83,13 @@ def median_seconds(action, runs: int) -> float:
     return statistics.median(timings)
 
 
-def dashboard_against_bare_sql(database: Path, runs: int) -> None:
+def bump_data_version() -> None:
+    """A write, as any edit would make: the next dashboard request computes afresh."""
+    db.session.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    db.session.commit()
+
+
+def dashboard_against_bare_sql(database: Path, runs: int, cold_runs: int = 3) -> None:
     app = create_app(settings(database, WTF_CSRF_ENABLED=False))
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(Letter))
@@ -94,6 +100,14 @@ def dashboard_against_bare_sql(database: Path, runs: int) -> None:
         def capture(conn, cursor, statement, parameters, context, executemany):
             statements.append((statement, parameters))
 
+        cold_times = []
+        for _ in range(cold_runs):
+            bump_data_version()
+            started = time.perf_counter()
+            assert client.get("/dashboard").status_code == 200
+            cold_times.append(time.perf_counter() - started)
+        # The bare baseline replays what a served (warm) request runs, warm cache and all.
+        assert client.get("/dashboard").status_code == 200
         event.listen(db.engine, "before_cursor_execute", capture)
         assert client.get("/dashboard").status_code == 200
         event.remove(db.engine, "before_cursor_execute", capture)
@@ -114,8 +128,12 @@ def dashboard_against_bare_sql(database: Path, runs: int) -> None:
         full = median_seconds(request, runs)
         sql = median_seconds(bare, runs)
         raw.close()
-    print(f"Dashboard on {count:,} letters ({len(statements)} queries per request):")
-    print(f"  full request (Flask test client), median of {runs}: {full * 1000:8.1f} ms")
+    print(f"Dashboard on {count:,} letters ({len(statements)} queries per served request):")
+    print(
+        f"  first request after a write (report computed), median of {cold_runs}: "
+        f"{statistics.median(cold_times) * 1000:8.1f} ms"
+    )
+    print(f"  full request (Flask test client), median of {runs}: {full * 1000:8.1f} ms (aim: 300)")
     print(f"  the same SQL, bare on a DB-API cursor:        {sql * 1000:8.1f} ms")
     print(f"  ratio: {full / sql:.2f}x (aim: at most 1.5x)")
 
