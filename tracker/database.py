@@ -46,7 +46,10 @@ _BUMPED = "tracker_data_version_bumped"
 
 def _writes_data(statement) -> bool:
     if isinstance(statement, UpdateBase):
-        return getattr(statement.table, "name", None) not in UNVERSIONED_TABLES
+        name = getattr(statement.table, "name", None) or ""
+        # Alembic's batch mode copies a table through _alembic_tmp_*, maybe before the
+        # migration that creates data_version has run.
+        return name not in UNVERSIONED_TABLES and not name.startswith("_alembic_tmp_")
     return isinstance(statement, TextClause) and bool(_WRITE_TEXT.match(statement.text))
 
 
