@@ -54,6 +54,12 @@ def settings(database: Path, **overrides: object) -> dict[str, object]:
 
 def build_database(database: Path, letters: int) -> None:
     if database.exists():
+        # Data kept from an earlier run: bring its schema (indexes) up to date.
+        with create_app(settings(database)).app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            db.engine.dispose()
         return
     database.parent.mkdir(parents=True, exist_ok=True)
     partial = database.with_suffix(".partial")

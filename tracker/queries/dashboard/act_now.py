@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import and_, exists, func, null, or_, select
+from sqlalchemy import and_, func, null, or_, select
 
 from tracker.domain.ladder import LadderStep
 from tracker.extensions import db
@@ -32,6 +32,7 @@ from tracker.queries.dashboard.scope import (
     letter_in_scope,
     overdue,
 )
+from tracker.queries.dashboard.sql import a_date
 
 ACT_NOW_DAYS = 14
 # Marking a follow-up sent settles these steps (tracker.services.followup.planning).
@@ -115,7 +116,7 @@ def _rows(statement, ladder, tz: tzinfo) -> StepTable:
     return StepTable(rows, total)
 
 
-def _columns(scope: Scope):
+def _columns(scope: Scope, total=None):
     return (
         Recipient.id.label("recipient_id"),
         Letter.id.label("letter_id"),
@@ -125,7 +126,7 @@ def _columns(scope: Scope):
         User.name.label("owner"),
         Recipient.due_on,
         days_overdue(scope.today).label("days_overdue"),
-        func.count().over().label("total"),
+        (func.count().over() if total is None else total).label("total"),
     )
 
 
@@ -137,50 +138,65 @@ def _joined(statement):
     )
 
 
+def _step_since(since: datetime):
+    """`_step_at() >= since`, spelled so each side can use an index (sent_at; state, attempt_at)."""
+    return or_(
+        Reminder.sent_at >= since,
+        and_(Reminder.sent_at.is_(None), Reminder.attempt_at >= since),
+    )
+
+
+def _dated_since(since: datetime):
+    """Recipients with a step (outstanding or not) dated `since` or later: a small set."""
+    return select(Reminder.recipient_id).where(_step_since(since)).correlate(None)
+
+
 def act_now(
     scope: Scope, ladder: tuple[LadderStep, ...], tz: tzinfo, limit: int | None = None
 ) -> StepTable:
-    """Recipients to act on, the nearest step first (overdue steps before coming ones)."""
+    """Recipients to act on, the nearest step first (overdue steps before coming ones).
+
+    A recipient's current step is dated since `since` only if one of its steps is, so
+    the highest step is looked for among those few recipients, not over every reminder.
+    """
     horizon = _start_of_day(scope.today + timedelta(days=ACT_NOW_DAYS + 1), tz)
     since = _start_of_day(scope.today - timedelta(days=ladder_span(ladder)), tz)
-    current = (
-        select(
-            Reminder.recipient_id,
-            Reminder.kind,
-            Reminder.state,
-            _step_at().label("step_at"),
-            (and_(Reminder.state == "pending", Reminder.attempt_at > Reminder.due_at)).label(
-                "snoozed"
-            ),
-            func.row_number()
-            .over(partition_by=Reminder.recipient_id, order_by=Reminder.step.desc())
-            .label("rank"),
-        )
+    highest = (
+        select(Reminder.recipient_id, func.max(Reminder.step).label("step"))
         .join(Recipient, Recipient.id == Reminder.recipient_id)
-        .join(Letter, Letter.id == Recipient.letter_id)
         .where(
-            letter_in_scope(scope),
-            awaiting(),
-            Recipient.paused_on.is_(None),
+            Reminder.recipient_id.in_(_dated_since(since)),
             _outstanding(),
             Reminder.due_at < horizon,
         )
+        .group_by(Reminder.recipient_id)
         .subquery()
     )
+    snoozed = and_(Reminder.state == "pending", Reminder.attempt_at > Reminder.due_at)
     statement = (
         _joined(
             select(
                 *_columns(scope),
-                current.c.kind,
-                current.c.state,
-                current.c.step_at,
-                current.c.snoozed,
+                Reminder.kind,
+                Reminder.state,
+                _step_at().label("step_at"),
+                snoozed.label("snoozed"),
             ).select_from(Recipient)
         )
-        .join(current, current.c.recipient_id == Recipient.id)
-        .where(current.c.rank == 1, current.c.step_at >= since, current.c.step_at < horizon)
+        .join(highest, highest.c.recipient_id == Recipient.id)
+        .join(
+            Reminder,
+            and_(Reminder.recipient_id == highest.c.recipient_id, Reminder.step == highest.c.step),
+        )
+        .where(
+            letter_in_scope(scope),
+            awaiting(),
+            Recipient.paused_on.is_(None),
+            _step_at() >= since,
+            _step_at() < horizon,
+        )
     )
-    statement = statement.order_by(current.c.step_at, Letter.id, Recipient.id).limit(limit)
+    statement = statement.order_by(_step_at(), Letter.id, Recipient.id).limit(limit)
     return _rows(statement, ladder, tz)
 
 
@@ -190,22 +206,43 @@ def every_step_passed(
     """Overdue past the ladder's span with no step since: the most recently due first."""
     span = ladder_span(ladder)
     since = _start_of_day(scope.today - timedelta(days=span), tz)
-    recent_step = exists().where(
-        Reminder.recipient_id == Recipient.id, _outstanding(), _step_at() >= since
+    recent = (
+        select(Reminder.recipient_id)
+        .join(Recipient, Recipient.id == Reminder.recipient_id)
+        .where(_step_since(since), _outstanding())
+        .correlate(None)  # its own recipients, not the outer query's
     )
-    statement = _joined(
+    # The page and the total from recipients and letters alone; names joined to the page only.
+    page = (
         select(
-            *_columns(scope),
-            null().label("kind"),
-            null().label("state"),
-            null().label("step_at"),
-            null().label("snoozed"),
-        ).select_from(Recipient)
-    ).where(
-        letter_in_scope(scope),
-        overdue(scope.today),
-        days_overdue(scope.today) > span,
-        ~recent_step,
+            Recipient.id.label("id"),
+            Recipient.due_on.label("due_on"),
+            Recipient.letter_id.label("letter_id"),
+            func.count().over().label("total"),
+        )
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .where(
+            letter_in_scope(scope),
+            overdue(scope.today),
+            # days overdue > span, as a date comparison the (state, due_on) index ranges over
+            Recipient.due_on < a_date(scope.today - timedelta(days=span)),
+            Recipient.id.not_in(recent),
+        )
+        .order_by(Recipient.due_on.desc(), Recipient.letter_id, Recipient.id)
+        .limit(limit)
+        .subquery()
     )
-    statement = statement.order_by(Recipient.due_on.desc(), Letter.id, Recipient.id).limit(limit)
+    statement = (
+        _joined(
+            select(
+                *_columns(scope, page.c.total),
+                null().label("kind"),
+                null().label("state"),
+                null().label("step_at"),
+                null().label("snoozed"),
+            ).select_from(Recipient)
+        )
+        .join(page, page.c.id == Recipient.id)
+        .order_by(page.c.due_on.desc(), page.c.letter_id, page.c.id)
+    )
     return _rows(statement, ladder, tz)

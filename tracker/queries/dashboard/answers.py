@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
-
-from tracker.extensions import db
-from tracker.models import Letter, Recipient
-from tracker.queries.dashboard.scope import Scope, answered, letter_in_scope
-from tracker.queries.dashboard.sql import count_if, days_from
+from tracker.queries.dashboard.passes import Passes, merge_counts, ranked_value
+from tracker.queries.dashboard.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -45,18 +41,10 @@ class AnswerTimes:
         return self.quartiles[1] if self.quartiles else None
 
 
-def _waits(scope: Scope):
-    return (
-        select(days_from(Recipient.responded_on, Letter.sent_on).label("days"))
-        .join(Letter, Letter.id == Recipient.letter_id)
-        .where(letter_in_scope(scope), answered())
-    )
-
-
-def _in(bucket: WaitBucket, days):
+def _in(bucket: WaitBucket, days: int) -> bool:
     if bucket.max_days is None:
         return days >= bucket.min_days
-    return and_(days >= bucket.min_days, days <= bucket.max_days)
+    return bucket.min_days <= days <= bucket.max_days
 
 
 def _ranks(count: int, quarter: int) -> tuple[int, int, float]:
@@ -65,25 +53,19 @@ def _ranks(count: int, quarter: int) -> tuple[int, int, float]:
     return position + 1, position + 1 + (1 if remainder else 0), remainder / 4
 
 
-def answer_times(scope: Scope) -> AnswerTimes:
-    """Two queries: the histogram (with the count), then the few ranked values needed."""
-    waits = _waits(scope).subquery()
-    counts = db.session.execute(
-        select(func.count(), *(count_if(_in(bucket, waits.c.days)) for bucket in WAIT_BUCKETS))
-    ).one()
-    total = counts[0]
+def answer_times(scope: Scope, passes: Passes | None = None) -> AnswerTimes:
+    """The histogram and quartiles, from the days to answer counted per value."""
+    passes = passes or Passes(scope)
+    waits = merge_counts(passes.waits.values())
+    total = sum(waits.values())
+    histogram = tuple(
+        sum(count for days, count in waits.items() if _in(bucket, days)) for bucket in WAIT_BUCKETS
+    )
     if not total:
-        return AnswerTimes(0, None, tuple(counts[1:]))
-    needed = {rank: None for quarter in (1, 2, 3) for rank in _ranks(total, quarter)[:2]}
-    ranked = select(
-        waits.c.days.label("days"), func.row_number().over(order_by=waits.c.days).label("rn")
-    ).subquery()
-    rows = db.session.execute(
-        select(ranked.c.rn, ranked.c.days).where(ranked.c.rn.in_(sorted(needed)))
-    ).all()
-    values = dict(rows)
+        return AnswerTimes(0, None, histogram)
     quartiles = []
     for quarter in (1, 2, 3):
         low, high, weight = _ranks(total, quarter)
-        quartiles.append(values[low] + (values[high] - values[low]) * weight)
-    return AnswerTimes(total, tuple(quartiles), tuple(counts[1:]))  # type: ignore[arg-type]
+        low_value, high_value = ranked_value(waits, low), ranked_value(waits, high)
+        quartiles.append(low_value + (high_value - low_value) * weight)
+    return AnswerTimes(total, tuple(quartiles), histogram)  # type: ignore[arg-type]

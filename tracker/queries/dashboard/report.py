@@ -11,6 +11,7 @@ from tracker.queries.dashboard.act_now import StepTable, act_now, every_step_pas
 from tracker.queries.dashboard.answers import AnswerTimes, answer_times
 from tracker.queries.dashboard.cache import cached
 from tracker.queries.dashboard.figures import WON_OUTCOMES, Headline, demand_outcomes, headline
+from tracker.queries.dashboard.passes import Passes
 from tracker.queries.dashboard.scope import Scope
 from tracker.queries.dashboard.tables import CampaignRow, campaign_summary
 from tracker.queries.dashboard.trends import Trends, trends
@@ -49,23 +50,24 @@ class ReportOptions:
 
 
 def compute_report(scope: Scope, options: ReportOptions) -> Report:
-    """About twenty queries whatever the data size; rows beyond `row_limit` are left to CSV."""
+    """About ten queries whatever the data size; rows beyond `row_limit` are left to CSV."""
     limit = options.row_limit
+    passes = Passes(scope)  # each grouped query once, shared by the figures summed from it
     return Report(
         scope=scope,
-        headline=headline(scope),
-        outcomes=demand_outcomes(scope),
-        trends=trends(scope),
-        answer_times=answer_times(scope),
+        headline=headline(scope, passes),
+        outcomes=demand_outcomes(scope, passes),
+        trends=trends(scope, passes),
+        answer_times=answer_times(scope, passes),
         act_now=act_now(scope, options.ladder, options.tz, limit=limit),
         every_step_passed=every_step_passed(scope, options.ladder, options.tz, limit=limit),
         whom={
             dimension: responsiveness(
-                scope, dimension, options.min_sample, options.sort, options.descending
+                scope, dimension, options.min_sample, options.sort, options.descending, passes
             )
             for dimension in DIMENSIONS
         },
-        campaigns=campaign_summary(scope),
+        campaigns=campaign_summary(scope, passes),
     )
 
 

@@ -1,10 +1,10 @@
-"""Date arithmetic and medians that compile to both SQLite and PostgreSQL."""
+"""Date arithmetic and conditional counts that compile to both SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Float, Integer, String, cast, func, literal, select
+from sqlalchemy import Date, Integer, String, literal
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 
@@ -51,28 +51,20 @@ def a_date(value) -> ColumnElement:
     return literal(value, type_=Date())
 
 
-def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(cast(condition, Integer)), 0)
+class count_if(FunctionElement):
+    """How many rows of the group meet `condition` (0 when none)."""
+
+    type = Integer()
+    name = "count_if"
+    inherit_cache = True
 
 
-def median_by(values: Select, value: str, keys: tuple[str, ...] = ()) -> Select:
-    """The median of column `value` of `values`, per `keys`, with window functions only.
+@compiles(count_if, "sqlite")
+def _count_if_sqlite(element, compiler, **kw) -> str:
+    # A comparison is already 0 or 1 (NULL when unknown, which sum skips): no CAST per row.
+    return f"coalesce(sum({compiler.process(element.clauses, **kw)}), 0)"
 
-    Rows are numbered in order within each group; the median is the mean of the middle
-    one (odd count) or the middle two (even count).
-    """
-    source = values.subquery()
-    group = [source.c[key] for key in keys]
-    ranked = select(
-        *group,
-        source.c[value].label("value"),
-        func.row_number().over(partition_by=group or None, order_by=source.c[value]).label("rn"),
-        func.count().over(partition_by=group or None).label("n"),
-    ).subquery()
-    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    ranked_keys = [ranked.c[key] for key in keys]
-    return (
-        select(*ranked_keys, cast(func.avg(ranked.c.value), Float).label("median"))
-        .where(middle)
-        .group_by(*ranked_keys)
-    )
+
+@compiles(count_if, "postgresql")
+def _count_if_postgresql(element, compiler, **kw) -> str:
+    return f"count(*) FILTER (WHERE {compiler.process(element.clauses, **kw)})"

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.models import Campaign, Demand, Letter, Recipient
+from tracker.models import Campaign
 from tracker.queries.dashboard.figures import WON_OUTCOMES
-from tracker.queries.dashboard.scope import (
-    Scope,
-    answered,
-    awaiting,
-    expected,
-    letter_in_scope,
-    overdue,
-)
-from tracker.queries.dashboard.sql import count_if
+from tracker.queries.dashboard.passes import Passes, RecipientCounts, add_counts
+from tracker.queries.dashboard.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -39,63 +32,49 @@ class CampaignRow:
         return self.answered / self.expected if self.expected else None
 
 
-def campaign_summary(scope: Scope) -> list[CampaignRow]:
-    """Per campaign: letters, recipients and demands, from two grouped subqueries."""
-    in_scope = letter_in_scope(scope)
-    letters = (
-        select(Letter.campaign_id.label("campaign_id"), func.count().label("letters"))
-        .where(in_scope)
-        .group_by(Letter.campaign_id)
-        .subquery()
-    )
-    recipients = (
-        select(
-            Letter.campaign_id.label("campaign_id"),
-            count_if(expected()).label("expected"),
-            count_if(answered()).label("answered"),
-            count_if(awaiting()).label("awaiting"),
-            count_if(overdue(scope.today)).label("overdue"),
-        )
-        .select_from(Recipient)
-        .join(Letter, Letter.id == Recipient.letter_id)
-        .where(in_scope)
-        .group_by(Letter.campaign_id)
-        .subquery()
-    )
-    demands = (
-        select(
-            Letter.campaign_id.label("campaign_id"),
-            func.count().label("demands"),
-            count_if(Demand.outcome.in_(WON_OUTCOMES)).label("won"),
-            count_if(Demand.outcome == "partially_met").label("partly"),
-            count_if(Demand.outcome == "rejected").label("rejected"),
-        )
-        .join(Letter, Letter.id == Demand.letter_id)
-        .where(in_scope)
-        .group_by(Letter.campaign_id)
-        .subquery()
-    )
+def _by_campaign(passes: Passes):
+    letters: dict[int | None, int] = {}
+    for group, count in passes.letters.items():
+        letters[group.campaign_id] = letters.get(group.campaign_id, 0) + count
+    recipients: dict[int | None, list[RecipientCounts]] = {}
+    for group, counts in passes.recipients.items():
+        recipients.setdefault(group.campaign_id, []).append(counts)
+    demands: dict[int | None, dict[str, int]] = {}
+    for (group, outcome), count in passes.demands.items():
+        outcomes = demands.setdefault(group.campaign_id, {})
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
+    overdue: dict[int | None, int] = {}
+    for (campaign_id, _age), count in passes.overdue.items():
+        overdue[campaign_id] = overdue.get(campaign_id, 0) + count
+    return letters, recipients, demands, overdue
 
-    def zero_if_none(column):
-        return func.coalesce(column, 0)
 
-    statement = (
-        select(
-            letters.c.campaign_id,
-            Campaign.name,
-            letters.c.letters,
-            zero_if_none(recipients.c.expected),
-            zero_if_none(recipients.c.answered),
-            zero_if_none(recipients.c.awaiting),
-            zero_if_none(recipients.c.overdue),
-            zero_if_none(demands.c.demands),
-            zero_if_none(demands.c.won),
-            zero_if_none(demands.c.partly),
-            zero_if_none(demands.c.rejected),
-        )
-        .outerjoin(Campaign, Campaign.id == letters.c.campaign_id)
-        .outerjoin(recipients, recipients.c.campaign_id.is_not_distinct_from(letters.c.campaign_id))
-        .outerjoin(demands, demands.c.campaign_id.is_not_distinct_from(letters.c.campaign_id))
-        .order_by(letters.c.letters.desc(), Campaign.name)
+def campaign_summary(scope: Scope, passes: Passes | None = None) -> list[CampaignRow]:
+    """Per campaign with letters in scope: letters, recipients and demands, most letters first."""
+    letters, recipients, demands, overdue = _by_campaign(passes or Passes(scope))
+    named = [key for key in letters if key is not None]
+    names = dict(
+        db.session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(named))).all()
     )
-    return [CampaignRow(*row) for row in db.session.execute(statement)]
+    rows = []
+    for campaign_id, letter_count in letters.items():
+        counts = add_counts(recipients.get(campaign_id, ()))
+        outcomes = demands.get(campaign_id, {})
+        rows.append(
+            CampaignRow(
+                campaign_id=campaign_id,
+                name=names.get(campaign_id),
+                letters=letter_count,
+                expected=counts.expected,
+                answered=counts.answered,
+                awaiting=counts.awaiting,
+                overdue=overdue.get(campaign_id, 0),
+                demands=sum(outcomes.values()),
+                demands_won=sum(outcomes.get(outcome, 0) for outcome in WON_OUTCOMES),
+                demands_partly=outcomes.get("partially_met", 0),
+                demands_rejected=outcomes.get("rejected", 0),
+            )
+        )
+    # Most letters first, then by name; letters under no campaign after named ties.
+    rows.sort(key=lambda row: (-row.letters, row.name is None, row.name or ""))
+    return rows

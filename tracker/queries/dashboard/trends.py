@@ -15,18 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient, Response
-from tracker.queries.dashboard.scope import (
-    Scope,
-    answered,
-    answered_on_time,
-    expected,
-    letter_in_scope,
-)
-from tracker.queries.dashboard.sql import a_date, count_if, year_month
+from tracker.models import DEMAND_OUTCOMES, Letter, Response
+from tracker.queries.dashboard.passes import MonthGroup, Passes
+from tracker.queries.dashboard.scope import Scope, letter_in_scope
+from tracker.queries.dashboard.sql import a_date, year_month
 
 MAX_CHART_YEARS = 10
 # Up to two years show month by month; longer periods by quarter, so bars stay readable.
@@ -127,41 +122,11 @@ def _bucket_of(buckets: tuple[Bucket, ...]):
     return index
 
 
-def _monthly_rows(scope: Scope, start: date, end: date):
-    in_range = and_(Letter.sent_on >= a_date(start), Letter.sent_on <= a_date(end))
-    sent_month = year_month(Letter.sent_on)
-    letters = (
-        select(
-            literal("letters").label("series"),
-            sent_month.label("month"),
-            func.count().label("n"),
-            literal(0).label("a"),
-            literal(0).label("b"),
-        )
-        .where(letter_in_scope(scope), in_range)
-        .group_by(sent_month)
-    )
-    recipients = (
-        select(
-            literal("recipients"),
-            sent_month,
-            count_if(expected()),
-            count_if(answered()),
-            count_if(answered_on_time()),
-        )
-        .join(Letter, Letter.id == Recipient.letter_id)
-        .where(letter_in_scope(scope), in_range)
-        .group_by(sent_month)
-    )
-    demands = (
-        select(Demand.outcome, sent_month, func.count(), literal(0), literal(0))
-        .join(Letter, Letter.id == Demand.letter_id)
-        .where(letter_in_scope(scope), in_range)
-        .group_by(Demand.outcome, sent_month)
-    )
+def _responses_by_month(scope: Scope, start: date, end: date) -> dict[str, int]:
+    """Responses received in the range (every kind), for letters of the campaign/user scope."""
     received_month = year_month(Response.received_on)
-    responses = (
-        select(literal("responses"), received_month, func.count(), literal(0), literal(0))
+    statement = (
+        select(received_month, func.count())
         .join(Letter, Letter.id == Response.letter_id)
         .where(
             letter_in_scope(scope, with_period=False),
@@ -170,46 +135,46 @@ def _monthly_rows(scope: Scope, start: date, end: date):
         )
         .group_by(received_month)
     )
-    return db.session.execute(union_all(letters, recipients, demands, responses)).all()
+    return dict(db.session.execute(statement).all())
 
 
-def outside_range(scope: Scope, start: date, end: date) -> int:
-    """Letters in scope whose sent date lies outside the chart's range."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Letter)
-        .where(
-            letter_in_scope(scope),
-            or_(Letter.sent_on < a_date(start), Letter.sent_on > a_date(end)),
-        )
-    )
+def _in_chart(group: MonthGroup, months: dict[str, int]) -> int | None:
+    """The bucket of a month group, None outside the chart (before it, or after today).
+
+    Exact at the chart's ends: letters in scope sent before its first day are either out
+    of the period (not counted at all) or in an earlier month, and within today's month
+    only letters dated after today fall after its last day (`future`).
+    """
+    return None if group.future else months.get(group.month)
 
 
-def trends(scope: Scope) -> Trends:
-    """Every series of the period in three queries (range, counts, letters outside it)."""
+def trends(scope: Scope, passes: Passes | None = None) -> Trends:
+    """Every series of the period from the grouped passes, plus responses by month."""
+    passes = passes or Passes(scope)
     bounds = chart_range(scope)
+    letters_in_scope = sum(passes.letters.values())
     if bounds is None:
-        return Trends("month", (), (), (), (), (), (), (), outside_range(scope, date.max, date.min))
+        return Trends("month", (), (), (), (), (), (), (), letters_in_scope)
     start, end = bounds
     unit, buckets = buckets_between(start, end)
     position = _bucket_of(buckets)
     size = len(buckets)
     letters, responses, expected_, answered_, on_time = ([0] * size for _ in range(5))
     outcomes = [dict.fromkeys(DEMAND_OUTCOMES, 0) for _ in range(size)]
-    for series, month, n, a, b in _monthly_rows(scope, start, end):
-        at = position.get(month)
-        if at is None:
-            continue
-        if series == "letters":
-            letters[at] += n
-        elif series == "responses":
-            responses[at] += n
-        elif series == "recipients":
-            expected_[at] += n
-            answered_[at] += a
-            on_time[at] += b
-        else:
-            outcomes[at][series] += n
+    for group, count in passes.letters.items():
+        if (at := _in_chart(group, position)) is not None:
+            letters[at] += count
+    for group, counts in passes.recipients.items():
+        if (at := _in_chart(group, position)) is not None:
+            expected_[at] += counts.expected
+            answered_[at] += counts.answered
+            on_time[at] += counts.on_time
+    for (group, outcome), count in passes.demands.items():
+        if (at := _in_chart(group, position)) is not None:
+            outcomes[at][outcome] += count
+    for month, count in _responses_by_month(scope, start, end).items():
+        if (at := position.get(month)) is not None:
+            responses[at] += count
     return Trends(
         unit=unit,
         buckets=buckets,
@@ -219,5 +184,5 @@ def trends(scope: Scope) -> Trends:
         answered=tuple(answered_),
         on_time=tuple(on_time),
         outcomes=tuple(outcomes),
-        outside=outside_range(scope, start, end),
+        outside=letters_in_scope - sum(letters),
     )

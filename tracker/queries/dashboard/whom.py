@@ -13,19 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, literal, select
-
-from tracker.extensions import db
-from tracker.models import Letter, Official, Recipient
-from tracker.queries.dashboard.scope import (
-    Scope,
-    acknowledged_only,
-    answered,
-    answered_on_time,
-    expected,
-    letter_in_scope,
-)
-from tracker.queries.dashboard.sql import count_if, days_from, median_by
+from tracker.queries.dashboard.passes import OfficialCounts, Passes, median_of, merge_counts
+from tracker.queries.dashboard.scope import Scope
 
 DIMENSIONS = ("official", "institution", "country")
 WHOM_SORTS = ("rate", "volume", "name")
@@ -60,50 +49,38 @@ class WhomTable:
     min_sample: int
 
 
-def _key(dimension: str):
+def _key(dimension: str, official: OfficialCounts) -> str:
     if dimension == "official":
-        return Recipient.official_id
+        return str(official.official_id)
     if dimension == "institution":
-        return func.coalesce(Official.institution, "")
-    return func.coalesce(Official.country, "")
+        return official.institution or ""
+    return official.country or ""
 
 
-def _counts(scope: Scope, dimension: str):
-    key = _key(dimension).label("key")
-    name = func.max(Official.name) if dimension == "official" else func.max(literal(""))
-    country = func.max(Official.country) if dimension == "official" else func.max(literal(""))
-    return (
-        select(
-            key,
-            name.label("name"),
-            country.label("country"),
-            func.count().label("expected"),
-            count_if(answered()).label("answered"),
-            count_if(answered_on_time()).label("on_time"),
-            count_if(acknowledged_only()).label("acknowledged_only"),
-            func.max(
-                func.coalesce(Recipient.responded_on, Recipient.acknowledged_on, Letter.sent_on)
-            ).label("last_contact"),
+def _grouped(dimension: str, passes: Passes) -> list[WhomRow]:
+    """Officials' counts added up per group (one official per group for "official")."""
+    members: dict[str, list[OfficialCounts]] = {}
+    for official in passes.officials.values():
+        members.setdefault(_key(dimension, official), []).append(official)
+    rows = []
+    for key, group in members.items():
+        first = group[0]
+        contacts = [member.last_contact for member in group if member.last_contact]
+        waits = merge_counts(passes.waits.get(member.official_id, {}) for member in group)
+        rows.append(
+            WhomRow(
+                key=key,
+                name=first.name if dimension == "official" else (key or "Not recorded"),
+                country=first.country or None if dimension == "official" else None,
+                expected=sum(member.expected for member in group),
+                answered=sum(member.answered for member in group),
+                on_time=sum(member.on_time for member in group),
+                acknowledged_only=sum(member.acknowledged_only for member in group),
+                median_days=median_of(waits),
+                last_contact=max(contacts, default=None),
+            )
         )
-        .join(Letter, Letter.id == Recipient.letter_id)
-        .join(Official, Official.id == Recipient.official_id)
-        .where(letter_in_scope(scope), expected())
-        .group_by(key)
-    )
-
-
-def _medians(scope: Scope, dimension: str) -> dict[str, float]:
-    waits = (
-        select(
-            _key(dimension).label("key"),
-            days_from(Recipient.responded_on, Letter.sent_on).label("days"),
-        )
-        .join(Letter, Letter.id == Recipient.letter_id)
-        .join(Official, Official.id == Recipient.official_id)
-        .where(letter_in_scope(scope), answered())
-    )
-    medians = db.session.execute(median_by(waits, "days", ("key",)))
-    return {str(key): median for key, median in medians}
+    return rows
 
 
 def _order(rows: list[WhomRow], sort: str, descending: bool) -> list[WhomRow]:
@@ -122,26 +99,10 @@ def responsiveness(
     min_sample: int,
     sort: str = "rate",
     descending: bool = False,
+    passes: Passes | None = None,
 ) -> WhomTable:
-    """Two queries: the counts per group and the medians per group."""
-    medians = _medians(scope, dimension)
-    rows = []
-    for row in db.session.execute(_counts(scope, dimension)):
-        key = str(row.key)
-        name = row.name if dimension == "official" else (row.key or "Not recorded")
-        rows.append(
-            WhomRow(
-                key=key,
-                name=name,
-                country=row.country or None if dimension == "official" else None,
-                expected=row.expected,
-                answered=row.answered,
-                on_time=row.on_time,
-                acknowledged_only=row.acknowledged_only,
-                median_days=medians.get(key),
-                last_contact=row.last_contact,
-            )
-        )
+    """The per-official counts and answer times, grouped by `dimension`."""
+    rows = _grouped(dimension, passes or Passes(scope))
     ranked = [row for row in rows if row.expected >= min_sample]
     small = [row for row in rows if row.expected < min_sample]
     small.sort(key=lambda row: (-row.expected, row.name.casefold(), row.key))
