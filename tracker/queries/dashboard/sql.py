@@ -8,24 +8,23 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 
+def _per_dialect(element_class, **templates: str):
+    """Compile `element_class` from one template per dialect; {0}, {1}...: its arguments."""
+    for dialect, template in templates.items():
+
+        def render(element, compiler, template=template, **kw) -> str:
+            return template.format(*(compiler.process(arg, **kw) for arg in element.clauses))
+
+        compiles(element_class, dialect)(render)
+    return element_class
+
+
 class days_from(FunctionElement):
     """Whole days from the second date to the first: `days_from(later, earlier)`."""
 
     type = Integer()
     name = "days_from"
     inherit_cache = True
-
-
-@compiles(days_from, "sqlite")
-def _days_from_sqlite(element, compiler, **kw) -> str:
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-@compiles(days_from, "postgresql")
-def _days_from_postgresql(element, compiler, **kw) -> str:
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({later} - {earlier})"
 
 
 class year_month(FunctionElement):
@@ -36,35 +35,29 @@ class year_month(FunctionElement):
     inherit_cache = True
 
 
-@compiles(year_month, "sqlite")
-def _year_month_sqlite(element, compiler, **kw) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(year_month, "postgresql")
-def _year_month_postgresql(element, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-def a_date(value) -> ColumnElement:
-    """A bound date typed as such, so PostgreSQL can subtract it from a date column."""
-    return literal(value, type_=Date())
-
-
 class count_if(FunctionElement):
-    """How many rows of the group meet `condition` (0 when none)."""
+    """How many rows of the group meet the condition (0 when none)."""
 
     type = Integer()
     name = "count_if"
     inherit_cache = True
 
 
-@compiles(count_if, "sqlite")
-def _count_if_sqlite(element, compiler, **kw) -> str:
-    # A comparison is already 0 or 1 (NULL when unknown, which sum skips): no CAST per row.
-    return f"coalesce(sum({compiler.process(element.clauses, **kw)}), 0)"
+_per_dialect(
+    days_from,
+    sqlite="CAST(julianday({0}) - julianday({1}) AS INTEGER)",
+    postgresql="({0} - {1})",
+)
+_per_dialect(year_month, sqlite="strftime('%Y-%m', {0})", postgresql="to_char({0}, 'YYYY-MM')")
+# On SQLite a comparison is already 0 or 1 (NULL when unknown, which sum skips): no CAST
+# per row.
+_per_dialect(
+    count_if,
+    sqlite="coalesce(sum({0}), 0)",
+    postgresql="count(*) FILTER (WHERE {0})",
+)
 
 
-@compiles(count_if, "postgresql")
-def _count_if_postgresql(element, compiler, **kw) -> str:
-    return f"count(*) FILTER (WHERE {compiler.process(element.clauses, **kw)})"
+def a_date(value) -> ColumnElement:
+    """A bound date typed as such, so PostgreSQL can subtract it from a date column."""
+    return literal(value, type_=Date())
