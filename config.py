@@ -101,6 +101,9 @@ class Config:
         self.TRACKER_SWEEP_SECONDS = _env_int("TRACKER_SWEEP_SECONDS", 60)
         self.TRACKER_REMINDER_HOUR = _env_int("TRACKER_REMINDER_HOUR", 9)
         self.TRACKER_TIMEZONE = os.environ.get("TRACKER_TIMEZONE", "UTC")
+        # Below this many expected answers an official, institution or country is listed
+        # apart on the dashboard, not ranked: two letters say little about anyone.
+        self.TRACKER_MIN_SAMPLE = _env_int("TRACKER_MIN_SAMPLE", 5)
         self.TRACKER_LEASE_SECONDS = _env_int("TRACKER_LEASE_SECONDS", 300)
         self.TRACKER_PROXY_COUNT = _env_int("TRACKER_PROXY_COUNT", 0)
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("TRACKER_LOGIN_MAX_FAILURES_ACCOUNT", 5)

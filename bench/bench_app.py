@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from bench.dashboard_bench import settings
 from tracker import create_app
 from tracker.auth import PUBLIC, requires
 
-app = create_app(settings(Path(os.environ["BENCH_DATABASE"])))
+app = create_app(settings(os.environ["BENCH_DATABASE_URL"]))
 
 
 @requires(PUBLIC)

@@ -1,19 +1,29 @@
 """A large generated database for the dashboard benchmark, bulk-inserted in chunks.
 
 Per letter: three recipients (two `to`, one `cc` expecting nothing), five demands and,
-on average, 1.5 responses. Due dates come from the same rule the app uses.
+on average, 1.5 responses. Due dates come from the same rule the app uses; every
+recipient still awaiting has the default ladder's three reminder rows (sent once due).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert
 
 from tracker.domain.deadlines import due_date
 from tracker.extensions import db
-from tracker.models import Campaign, Demand, Letter, Official, Recipient, Response, utcnow
+from tracker.models import (
+    Campaign,
+    Demand,
+    Letter,
+    Official,
+    Recipient,
+    Reminder,
+    Response,
+    utcnow,
+)
 
 CHUNK = 5_000
 OUTCOMES = ("open", "open", "accepted", "partially_met", "met", "rejected", "withdrawn")
@@ -23,6 +33,33 @@ COUNTRIES = ("FR", "DE", "KE", "BR", "IN", "US", "GB", "MX", "ZA", "JP", None)
 def _bulk(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(model), rows[start : start + CHUNK])
+
+
+LADDER = (("no_response", 0), ("follow_up", 14), ("escalate", 44))
+
+
+def _ladder(recipient_id: int, due_on: date, now: datetime) -> list[dict]:
+    rows = []
+    for step, (kind, offset) in enumerate(LADDER):
+        due_at = datetime.combine(due_on + timedelta(days=offset), time(9), tzinfo=UTC)
+        sent = due_at <= now
+        rows.append(
+            {
+                "recipient_id": recipient_id,
+                "step": step,
+                "kind": kind,
+                "due_at": due_at,
+                "attempt_at": due_at,
+                "state": "sent" if sent else "pending",
+                "attempts": 1 if sent else 0,
+                "sent_at": due_at if sent else None,
+                "message_id": f"<bench-{recipient_id}-{step}@bench.invalid>",
+                "last_error": "",
+                "refused_recipients": "",
+                "created_at": now,
+            }
+        )
+    return rows
 
 
 def generate(letters: int, owner_id: int, today: date, seed: int = 7) -> None:
@@ -43,6 +80,7 @@ def generate(letters: int, owner_id: int, today: date, seed: int = 7) -> None:
         ],
     )
     letter_rows, recipient_rows, demand_rows, response_rows = [], [], [], []
+    reminder_rows: list[dict] = []
     recipient_id = 0
     for letter_id in range(1, letters + 1):
         sent_on = today - timedelta(days=pick.randint(1, 3 * 365))
@@ -96,6 +134,8 @@ def generate(letters: int, owner_id: int, today: date, seed: int = 7) -> None:
                     row["responded_on"] = received_on
                     answered_first = True
             recipient_rows.append(row)
+            if role == "to" and row["state"] == "awaiting":
+                reminder_rows.extend(_ladder(recipient_id, due_on, now))
         for position in range(1, 6):
             outcome = pick.choice(OUTCOMES) if answered_first else "open"
             demand_rows.append(
@@ -111,4 +151,5 @@ def generate(letters: int, owner_id: int, today: date, seed: int = 7) -> None:
     _bulk(Recipient, recipient_rows)
     _bulk(Demand, demand_rows)
     _bulk(Response, response_rows)
+    _bulk(Reminder, reminder_rows)
     db.session.commit()

@@ -9,7 +9,7 @@ due date (L3), a reply after the due date (L4), a withdrawn recipient (L9), a dr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from tracker.domain.deadlines import due_date
 from tracker.extensions import db
@@ -19,6 +19,7 @@ from tracker.models import (
     Letter,
     Official,
     Recipient,
+    Reminder,
     Response,
     User,
 )
@@ -54,10 +55,10 @@ def build(today: date = TODAY) -> Dataset:
     sanctions = Campaign(name="Sanctions")
     detention = Campaign(name="Detention")
     officials = {
-        "O1": Official(name="Ada President", country="US"),
-        "O2": Official(name="Bruno Ministre", country="FR"),
-        "O3": Official(name="Chege Waziri", country="KE"),
-        "O4": Official(name="Dana Copy", country="US"),
+        "O1": Official(name="Ada President", country="US", institution="White House"),
+        "O2": Official(name="Bruno Ministre", country="FR", institution="Quai d'Orsay"),
+        "O3": Official(name="Chege Waziri", country="KE"),  # no institution recorded
+        "O4": Official(name="Dana Copy", country="US", institution="White House"),
     }
     db.session.add_all([sanctions, detention, *officials.values()])
     db.session.flush()
@@ -157,3 +158,60 @@ def build(today: date = TODAY) -> Dataset:
 
     db.session.commit()
     return Dataset(owner, colleague, sanctions, detention, officials, letters)
+
+
+def add_reminders(data: Dataset, today: date = TODAY) -> None:
+    """The reminder rows the default ladder (0, 14, 44 days) planned, at 09:00 UTC.
+
+    Act now on 2024-06-15 (horizon 2024-06-29, span 44 days, so since 2024-05-02):
+    L2 (escalation sent 2024-05-14, 32 days ago), L6 (follow-up sent 2024-06-14,
+    escalation planned 2024-07-14), L9 (first step due 2024-06-19, snoozed to 06-25).
+    Every step passed: L5 (last step 2024-04-15) and L7 (none planned, 866 days late).
+    """
+    shift = today - TODAY
+
+    def at(year: int, month: int, number: int) -> datetime:
+        return datetime.combine(date(year, month, number) + shift, time(9), tzinfo=UTC)
+
+    def steps(key: str, *plan: tuple[str, datetime, str, datetime | None]) -> None:
+        recipient = next(r for r in data.letters[key].recipients if r.state == "awaiting")
+        for index, (kind, due_at, state, attempt_at) in enumerate(plan):
+            db.session.add(
+                Reminder(
+                    recipient=recipient,
+                    step=index,
+                    kind=kind,
+                    due_at=due_at,
+                    attempt_at=attempt_at or due_at,
+                    state=state,
+                    sent_at=(attempt_at or due_at) if state == "sent" else None,
+                    message_id=f"<{key}-{index}@stats.test>",
+                )
+            )
+
+    sent, pending = "sent", "pending"
+    steps(
+        "L2",
+        ("no_response", at(2024, 3, 31), sent, None),
+        ("follow_up", at(2024, 4, 14), sent, None),
+        ("escalate", at(2024, 5, 14), sent, None),
+    )
+    steps(
+        "L5",
+        ("no_response", at(2024, 3, 2), sent, None),
+        ("follow_up", at(2024, 3, 16), sent, None),
+        ("escalate", at(2024, 4, 15), sent, None),
+    )
+    steps(
+        "L6",
+        ("no_response", at(2024, 5, 31), sent, None),
+        ("follow_up", at(2024, 6, 14), sent, None),
+        ("escalate", at(2024, 7, 14), pending, None),
+    )
+    steps(
+        "L9",
+        ("no_response", at(2024, 6, 19), pending, at(2024, 6, 25)),
+        ("follow_up", at(2024, 7, 3), pending, None),
+        ("escalate", at(2024, 8, 2), pending, None),
+    )
+    db.session.commit()

@@ -1,13 +1,20 @@
-"""Binding the database: SQLite gets WAL, a busy timeout, foreign keys and an owner-only file."""
+"""Binding the database: SQLite gets WAL, a busy timeout, foreign keys and an owner-only
+file; every transaction that writes also moves the data version forward
+(tracker.models.data_version).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, insert, update
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.sql import TextClause
+from sqlalchemy.sql.dml import UpdateBase
 
 from tracker.extensions import db
 
@@ -25,9 +32,63 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# Writes that no cached figure reads: bumping for them would only empty the cache.
+UNVERSIONED_TABLES = frozenset(
+    {
+        "alembic_version",
+        "data_version",
+        "scheduler_heartbeats",
+        "login_failures",
+        "outbox_messages",
+        "audit_events",
+    }
+)
+_WRITE_TEXT = re.compile(r"\s*(insert|update|delete|replace)\b", re.IGNORECASE)
+_BUMPED = "tracker_data_version_bumped"
+
+
+def _writes_data(statement) -> bool:
+    if isinstance(statement, UpdateBase):
+        name = getattr(statement.table, "name", None) or ""
+        # Alembic's batch mode copies a table through _alembic_tmp_*, maybe before the
+        # migration that creates data_version has run.
+        return name not in UNVERSIONED_TABLES and not name.startswith("_alembic_tmp_")
+    return isinstance(statement, TextClause) and bool(_WRITE_TEXT.match(statement.text))
+
+
+def first_version() -> int:
+    # Random, not 1: a database dropped and created again at the same URL must not
+    # meet a cache entry of its predecessor.
+    return secrets.randbits(62)
+
+
+def _bump_on_first_write(connection: Connection, statement, *_args) -> None:
+    """Move the version forward once per transaction, inside it, before its first write.
+
+    Committed with the write or rolled back with it, so a reader that saw version N
+    and then version N again knows no write committed in between.
+    """
+    if connection.info.get(_BUMPED) or not _writes_data(statement):
+        return
+    connection.info[_BUMPED] = True
+    from tracker.models.data_version import DataVersion
+
+    table = DataVersion.__table__
+    moved = connection.execute(update(table).values(version=table.c.version + 1))
+    if moved.rowcount == 0:  # a database made by create_all (tests) has no row yet
+        connection.execute(insert(table).values(id=1, version=first_version()))
+
+
+def _transaction_ended(connection: Connection, *_args) -> None:
+    connection.info.pop(_BUMPED, None)
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "before_execute", _bump_on_first_write)
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, _transaction_ended)
 
 
 def own_sqlite_file(uri: str) -> None:

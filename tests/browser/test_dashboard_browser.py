@@ -41,10 +41,10 @@ def test_dashboard_figure_leads_to_the_letters_it_counts(
     page.get_by_role("button", name="Show").click()
 
     charts = page.locator("img.chart")
-    expect(charts).to_have_count(3)
-    for index in range(3):
+    expect(charts).to_have_count(6)
+    for index in range(6):
         chart = charts.nth(index)
-        assert chart.get_attribute("alt").startswith("Bar chart of")
+        assert re.match(r"(Stacked bar|Bar|Line) chart of", chart.get_attribute("alt"))
         assert chart.evaluate("image => image.complete && image.naturalWidth > 0")
     assert axe_violations(page) == []
     assert csp_errors == []
@@ -87,3 +87,37 @@ def test_print_layout_hides_the_controls(page: Page, live_server, users, demo):
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator(".figures")).to_be_visible()
     expect(page.locator("img.chart").first).to_be_visible()
+
+
+def test_a_director_acts_on_a_row_of_act_now_and_it_leaves_the_table(
+    page: Page, live_server, users
+):
+    from tests import stats_dataset
+
+    with live_server.app.app_context():
+        data = stats_dataset.build(organisation_today(utcnow()))
+        stats_dataset.add_reminders(data, organisation_today(utcnow()))
+        heartbeat.beat("test-scheduler", utcnow(), utcnow())
+        db.session.commit()
+    csp_errors = prepare_axe(page)
+    log_in(page, live_server.url, users["editor"].email, PASSWORD)
+    page.goto(f"{live_server.url}/dashboard")
+    act_now = page.locator("#act-now > .table-wrap table")
+    expect(act_now.locator("tbody tr")).to_have_count(3)
+    row = act_now.locator("tbody tr", has_text="L6")
+    expect(row).to_contain_text("Time to send a follow-up letter to Chege Waziri")
+    assert axe_violations(page) == []
+
+    row.get_by_role("link", name="L6").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("L6")
+    page.get_by_role("link", name="Follow-up sent").click()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Follow-up to Chege Waziri recorded.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/dashboard")
+    expect(act_now.locator("tbody tr")).to_have_count(2)
+    expect(act_now).not_to_contain_text("L6")
+    passed = page.locator("#every-step-passed")
+    expect(passed.locator("summary")).to_contain_text("Every reminder passed")
+    expect(passed.locator("table")).to_be_hidden()  # collapsed until opened
+    assert csp_errors == []

@@ -1,6 +1,7 @@
 """The data model (DESIGN.md section 2). Import models from here."""
 
 from tracker.models.audit import AuditEvent
+from tracker.models.data_version import DataVersion
 from tracker.models.directory import Campaign, Official
 from tracker.models.letters import (
     CHANNELS,
@@ -51,6 +52,7 @@ __all__ = [
     "STANCES",
     "AuditEvent",
     "Campaign",
+    "DataVersion",
     "Demand",
     "DemandAnswer",
     "Letter",

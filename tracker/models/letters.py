@@ -105,6 +105,17 @@ class Recipient(db.Model):
         UniqueConstraint("letter_id", "official_id"),
         Index("ix_recipients_state_due_on", "state", "due_on"),
         Index("ix_recipients_official_id", "official_id"),
+        # Every column the dashboard's grouped passes read, so they join letters to an index.
+        Index(
+            "ix_recipients_letter_figures",
+            "letter_id",
+            "expects_answer",
+            "state",
+            "due_on",
+            "responded_on",
+            "acknowledged_on",
+            "official_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +152,7 @@ class Demand(db.Model):
         one_of("outcome", DEMAND_OUTCOMES, "outcome"),
         Index("ix_demands_letter_id_position", "letter_id", "position"),
         Index("ix_demands_outcome", "outcome"),
+        Index("ix_demands_letter_id_outcome", "letter_id", "outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

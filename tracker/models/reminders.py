@@ -29,6 +29,8 @@ class Reminder(db.Model):
         UniqueConstraint("recipient_id", "step"),
         # The sweep reads only what is due: pending rows by next attempt, claims by lease.
         Index("ix_reminders_state_attempt_at", "state", "attempt_at"),
+        # The dashboard's act-now: steps sent lately.
+        Index("ix_reminders_sent_at", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,6 @@ figure and its list can never disagree on what "overdue" or "answered" means.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -16,23 +15,56 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.sql import ColumnElement
 
-from tracker.models import Letter, Recipient, Response
-from tracker.queries.dashboard.figures import AgeBucket
+from tracker.models import Demand, Letter, Official, Recipient, Response
+from tracker.queries.dashboard.figures import WON_OUTCOMES, AgeBucket
 from tracker.queries.dashboard.scope import (
     Scope,
+    acknowledged_only,
     answered,
+    answered_on_time,
     awaiting,
     days_overdue,
+    expected,
     overdue,
     owned_or_watched,
     sent_letter,
 )
+from tracker.queries.dashboard.trends import Bucket
 
-RECIPIENT_FIGURES = ("awaiting", "overdue", "answered")
+RECIPIENT_FIGURES = (
+    "awaiting",
+    "overdue",
+    "answered",
+    "expected",
+    "on_time",
+    "acknowledged_only",
+)
 
 
 def _recipient_condition(figure: str, today: date) -> ColumnElement[bool]:
-    return {"awaiting": awaiting, "answered": answered}.get(figure, lambda: overdue(today))()
+    conditions = {
+        "awaiting": awaiting,
+        "answered": answered,
+        "expected": expected,
+        "on_time": answered_on_time,
+        "acknowledged_only": acknowledged_only,
+    }
+    return conditions.get(figure, lambda: overdue(today))()
+
+
+def _addressed_to(filters: Any) -> list[ColumnElement[bool]]:
+    """The by-whom rows' filters: which officials the counted recipients are."""
+    conditions = []
+    if filters.addressee is not None:
+        conditions.append(Recipient.official_id == filters.addressee)
+    officials = []
+    if filters.institution is not None:
+        officials.append(Official.institution == filters.institution)
+    if filters.country is not None:
+        officials.append(Official.country == filters.country)
+    if officials:
+        conditions.append(Recipient.official_id.in_(select(Official.id).where(*officials)))
+    return conditions
 
 
 def _with_recipient(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -47,8 +79,12 @@ def dashboard_conditions(filters: Any, today: date) -> Iterator[ColumnElement[bo
         yield sent_letter()
     if filters.involving is not None:
         yield owned_or_watched(filters.involving)
-    if filters.recipient is not None:
-        yield _with_recipient(_recipient_condition(filters.recipient, today))
+    addressed_to = _addressed_to(filters)
+    if filters.recipient is not None or addressed_to:
+        figure = filters.recipient or "expected"
+        yield _with_recipient(_recipient_condition(figure, today), *addressed_to)
+    if filters.won:
+        yield Letter.id.in_(select(Demand.letter_id).where(Demand.outcome.in_(WON_OUTCOMES)))
     if filters.overdue_min is not None or filters.overdue_max is not None:
         age = days_overdue(today)
         limits = [overdue(today)]
@@ -68,11 +104,6 @@ def dashboard_conditions(filters: Any, today: date) -> Iterator[ColumnElement[bo
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _month_bounds(month: str) -> tuple[date, date]:
-    year, number = (int(part) for part in month.split("-"))
-    return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
 
 
 @dataclass(frozen=True)
@@ -105,19 +136,29 @@ class ListLink:
     def overdue_age(self, bucket: AgeBucket) -> dict[str, str]:
         return self._args(overdue_min=bucket.min_days, overdue_max=bucket.max_days)
 
-    def sent_in(self, month: str) -> dict[str, str]:
-        first, last = _month_bounds(month)
-        start = max(first, self.scope.period_start or first)
-        end = min(last, self.scope.period_end or last)
-        return self._args(with_period=False, sent_from=start.isoformat(), sent_to=end.isoformat())
-
-    def responses_in(self, month: str) -> dict[str, str]:
-        first, last = _month_bounds(month)
-        start = max(first, self.scope.period_start or first)
-        end = min(last, self.scope.period_end or last)
+    def in_bucket(self, bucket: Bucket, **extra: object) -> dict[str, str]:
+        """Letters sent within one bucket of a chart (clipped to the period)."""
         return self._args(
-            with_period=False, responded_from=start.isoformat(), responded_to=end.isoformat()
+            with_period=False,
+            sent_from=bucket.start.isoformat(),
+            sent_to=bucket.end.isoformat(),
+            **extra,
         )
+
+    def responses_in(self, bucket: Bucket) -> dict[str, str]:
+        return self._args(
+            with_period=False,
+            responded_from=bucket.start.isoformat(),
+            responded_to=bucket.end.isoformat(),
+        )
+
+    def won(self) -> dict[str, str]:
+        return self._args(won="yes")
+
+    def whom(self, dimension: str, key: str, figure: str = "expected") -> dict[str, str]:
+        """Letters of one by-whom row's recipients; `figure` narrows to e.g. the answered."""
+        field = {"official": "addressee"}.get(dimension, dimension)
+        return self._args(recipient=figure, **{field: key})
 
     def official(self, official_id: int) -> dict[str, str]:
         return self._args(official=official_id)

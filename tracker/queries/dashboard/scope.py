@@ -59,6 +59,18 @@ def answered() -> ColumnElement[bool]:
     return and_(expected(), Recipient.responded_on.is_not(None))
 
 
+def answered_on_time() -> ColumnElement[bool]:
+    """Answered on or before the due date (the window, with its extensions)."""
+    return and_(answered(), Recipient.responded_on <= Recipient.due_on)
+
+
+def acknowledged_only() -> ColumnElement[bool]:
+    """Acknowledged and nothing since: not an answer, counted apart."""
+    return and_(
+        expected(), Recipient.responded_on.is_(None), Recipient.acknowledged_on.is_not(None)
+    )
+
+
 def overdue(today: date) -> ColumnElement[bool]:
     return and_(
         expected(),

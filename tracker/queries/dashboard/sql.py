@@ -1,11 +1,22 @@
-"""Date arithmetic and medians that compile to both SQLite and PostgreSQL."""
+"""Date arithmetic and conditional counts that compile to both SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Float, Integer, String, cast, func, literal, select
+from sqlalchemy import Date, Integer, String, literal
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+
+
+def _per_dialect(element_class, **templates: str):
+    """Compile `element_class` from one template per dialect; {0}, {1}...: its arguments."""
+    for dialect, template in templates.items():
+
+        def render(element, compiler, template=template, **kw) -> str:
+            return template.format(*(compiler.process(arg, **kw) for arg in element.clauses))
+
+        compiles(element_class, dialect)(render)
+    return element_class
 
 
 class days_from(FunctionElement):
@@ -16,18 +27,6 @@ class days_from(FunctionElement):
     inherit_cache = True
 
 
-@compiles(days_from, "sqlite")
-def _days_from_sqlite(element, compiler, **kw) -> str:
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-
-
-@compiles(days_from, "postgresql")
-def _days_from_postgresql(element, compiler, **kw) -> str:
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({later} - {earlier})"
-
-
 class year_month(FunctionElement):
     """A date's month as 'YYYY-MM' text."""
 
@@ -36,43 +35,29 @@ class year_month(FunctionElement):
     inherit_cache = True
 
 
-@compiles(year_month, "sqlite")
-def _year_month_sqlite(element, compiler, **kw) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+class count_if(FunctionElement):
+    """How many rows of the group meet the condition (0 when none)."""
+
+    type = Integer()
+    name = "count_if"
+    inherit_cache = True
 
 
-@compiles(year_month, "postgresql")
-def _year_month_postgresql(element, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+_per_dialect(
+    days_from,
+    sqlite="CAST(julianday({0}) - julianday({1}) AS INTEGER)",
+    postgresql="({0} - {1})",
+)
+_per_dialect(year_month, sqlite="strftime('%Y-%m', {0})", postgresql="to_char({0}, 'YYYY-MM')")
+# On SQLite a comparison is already 0 or 1 (NULL when unknown, which sum skips): no CAST
+# per row.
+_per_dialect(
+    count_if,
+    sqlite="coalesce(sum({0}), 0)",
+    postgresql="count(*) FILTER (WHERE {0})",
+)
 
 
 def a_date(value) -> ColumnElement:
     """A bound date typed as such, so PostgreSQL can subtract it from a date column."""
     return literal(value, type_=Date())
-
-
-def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(cast(condition, Integer)), 0)
-
-
-def median_by(values: Select, value: str, keys: tuple[str, ...] = ()) -> Select:
-    """The median of column `value` of `values`, per `keys`, with window functions only.
-
-    Rows are numbered in order within each group; the median is the mean of the middle
-    one (odd count) or the middle two (even count).
-    """
-    source = values.subquery()
-    group = [source.c[key] for key in keys]
-    ranked = select(
-        *group,
-        source.c[value].label("value"),
-        func.row_number().over(partition_by=group or None, order_by=source.c[value]).label("rn"),
-        func.count().over(partition_by=group or None).label("n"),
-    ).subquery()
-    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    ranked_keys = [ranked.c[key] for key in keys]
-    return (
-        select(*ranked_keys, cast(func.avg(ranked.c.value), Float).label("median"))
-        .where(middle)
-        .group_by(*ranked_keys)
-    )

@@ -63,6 +63,10 @@ class LetterFilters:
     overdue_max: int | None = _filter(parse_positive, label="Overdue at most (days)")
     responded_from: date | None = _filter(parse_date, label="Response from")  # noqa: RUF009
     responded_to: date | None = _filter(parse_date, label="Response until")  # noqa: RUF009
+    addressee: int | None = _filter(parse_positive, label="Counted recipient is official")
+    institution: str | None = _filter(_text, label="Counted recipient's institution")
+    country: str | None = _filter(_text, label="Counted recipient's country")
+    won: bool = _filter(_yes, False, "A demand met or accepted")
     sort: str = _filter(_one_of(SORTS), "sent_on", "Sort by")
     dir: str = _filter(_one_of(DIRECTIONS), "desc", "Direction")
     page: int = _filter(parse_positive, 1, "Page")

@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.models import Campaign
 from tracker.queries.dashboard.period import PERIOD_LABELS, PERIODS, period_bounds
 from tracker.queries.dashboard.scope import Scope
-from tracker.queries.dashboard.tables import OFFICIAL_SORTS
+from tracker.queries.dashboard.whom import WHOM_SORTS
 from tracker.web.forms.bounds import SaneDate
 
 
@@ -30,12 +30,11 @@ class DashboardFilterForm(FlaskForm):
     )
     start = DateField("From", validators=[Optional(), SaneDate()])
     end = DateField("To", validators=[Optional(), SaneDate()])
+    # Least responsive first by default: the ones a director needs to see.
     sort = SelectField(
-        "Sort officials by",
-        choices=[SelectChoice(value) for value in OFFICIAL_SORTS],
-        default="letters",
+        "Sort by", choices=[SelectChoice(value) for value in WHOM_SORTS], default="rate"
     )
-    dir = SelectField("Order", choices=[SelectChoice("desc"), SelectChoice("asc")], default="desc")
+    dir = SelectField("Order", choices=[SelectChoice("asc"), SelectChoice("desc")], default="asc")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
