@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from tracker.models import utcnow
-from tracker.services.demo import DemoRefused, load_demo
+from tracker.services.demo import load_demo
+from tracker.services.errors import ServiceError
 from tracker.services.followup import organisation_today
 
 
@@ -17,7 +18,7 @@ def demo_command(force: bool, letters: int):
     now = utcnow()
     try:
         summary = load_demo(now, organisation_today(now), force=force, letters=letters)
-    except DemoRefused as error:
+    except ServiceError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
         f"Demo data loaded: {summary.letters} letters, {summary.recipients} recipients, "

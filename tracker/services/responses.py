@@ -15,25 +15,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
 from tracker.models import CHANNELS, RESPONSE_KINDS, STANCES, DemandAnswer, Letter, Response
 from tracker.services import files, followup
 from tracker.services.audit import Actor, record
+from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.transaction import on_rollback, transaction
 
 SUMMARY_MAX = 5000
 CLOSING_KINDS = ("substantive", "refusal")
 ANSWERING_STANCES = tuple(stance for stance in STANCES if stance != "not_addressed")
-
-
-class ResponseError(ValueError):
-    """The response cannot be recorded as given; `errors` maps each field to a message."""
-
-    def __init__(self, errors: dict[str, str], status: int = 400) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -50,7 +42,7 @@ class ResponseInput:
 
 def _check(letter: Letter, data: ResponseInput, today: date, upload: files.Upload | None):
     errors: dict[str, str] = {}
-    status = 400
+    too_large = False
     recipient = next((r for r in letter.recipients if r.id == data.recipient_id), None)
     if recipient is None:
         errors["recipient_id"] = "Choose one of this letter's recipients."
@@ -73,20 +65,70 @@ def _check(letter: Letter, data: ResponseInput, today: date, upload: files.Uploa
         if demand_id not in demand_ids:
             errors["stances"] = "A stance was given for a demand that is not in this letter."
         elif stance not in STANCES:
-            errors[f"stance-{demand_id}"] = "Choose one of the listed stances."
+            errors[f"stances[{demand_id}]"] = "Choose one of the listed stances."
     if upload is not None:
         try:
             files.check_upload(upload, current_app.config["MAX_UPLOAD_BYTES"])
-        except files.FileRejected as rejected:
-            errors["file"] = str(rejected)
-            status = 413 if rejected.too_large else 400
+        except ServiceError as rejected:
+            errors["file"] = rejected.message
+            too_large = rejected.kind == "too_large"
     if errors:
-        raise ResponseError(errors, status)
+        raise ServiceError.invalid(errors, too_large=too_large)
     return recipient
 
 
 def _earliest(current: date | None, new: date) -> date:
     return new if current is None or new < current else current
+
+
+def _add_response(
+    actor: Actor, letter: Letter, recipient, data: ResponseInput, now: datetime, upload
+) -> Response:
+    response = Response(
+        letter=letter,
+        recipient=recipient,
+        received_on=data.received_on,
+        channel=data.channel,
+        kind=data.kind,
+        summary=data.summary.strip(),
+        body=data.body.strip(),
+        created_by_id=actor.user_id,
+        created_at=now,
+        answers=[DemandAnswer(demand_id=d, stance=s) for d, s in data.stances.items()],
+    )
+    if upload is not None:
+        stored = files.store(upload)
+        on_rollback(lambda: files.remove(stored.key))
+        response.file_key = stored.key
+        response.file_name = stored.name
+        response.file_type = stored.content_type
+        response.file_size = stored.size
+    db.session.add(response)
+    return response
+
+
+def _audit(actor: Actor, response: Response, old_state: str, data: ResponseInput) -> None:
+    letter, recipient = response.letter, response.recipient
+    titles = {demand.id: demand.title for demand in letter.demands}
+    changes: dict[str, list] = {
+        "kind": [None, data.kind],
+        "received_on": [None, data.received_on],
+    }
+    if recipient.state != old_state:
+        changes["recipient state"] = [old_state, recipient.state]
+    for demand_id, stance in data.stances.items():
+        changes[f"stance on “{titles[demand_id]}”"] = [None, stance.replace("_", " ")]
+    record(
+        actor,
+        "response.record",
+        entity_type="response",
+        entity_id=response.id,
+        letter_id=letter.id,
+        summary=f"Recorded a {data.kind} from {recipient.official.name}"
+        f" received {data.received_on.isoformat()}",
+        changes=changes,
+        at=response.created_at,
+    )
 
 
 def record_response(
@@ -96,66 +138,22 @@ def record_response(
     now: datetime,
     upload: files.Upload | None = None,
 ) -> Response:
-    """Validate, store the response and its file, update the recipient, re-plan, commit."""
+    """Validate, store the response and its file, update the recipient, re-plan: one
+    transaction. A concurrent change of the recipient is a conflict on `recipient_id`."""
     recipient = _check(letter, data, followup.organisation_today(now), upload)
-    stored = files.store(upload) if upload else None
     try:
-        response = Response(
-            letter=letter,
-            recipient=recipient,
-            received_on=data.received_on,
-            channel=data.channel,
-            kind=data.kind,
-            summary=data.summary.strip(),
-            body=data.body.strip(),
-            created_by_id=actor.user_id,
-            created_at=now,
-            answers=[DemandAnswer(demand_id=d, stance=s) for d, s in data.stances.items()],
-        )
-        if stored:
-            response.file_key = stored.key
-            response.file_name = stored.name
-            response.file_type = stored.content_type
-            response.file_size = stored.size
-        db.session.add(response)
-        old_state = recipient.state
-        if data.kind in CLOSING_KINDS:
-            recipient.state = "responded"
-            recipient.responded_on = _earliest(recipient.responded_on, data.received_on)
-        else:
-            recipient.acknowledged_on = _earliest(recipient.acknowledged_on, data.received_on)
-        db.session.flush()
-        titles = {demand.id: demand.title for demand in letter.demands}
-        changes: dict[str, list] = {
-            "kind": [None, data.kind],
-            "received_on": [None, data.received_on],
-        }
-        if recipient.state != old_state:
-            changes["recipient state"] = [old_state, recipient.state]
-        for demand_id, stance in data.stances.items():
-            changes[f"stance on “{titles[demand_id]}”"] = [None, stance.replace("_", " ")]
-        record(
-            actor,
-            "response.record",
-            entity_type="response",
-            entity_id=response.id,
-            letter_id=letter.id,
-            summary=f"Recorded a {data.kind} from {recipient.official.name}"
-            f" received {data.received_on.isoformat()}",
-            changes=changes,
-            at=now,
-        )
-        followup.sync_recipient_reminders(recipient, now)
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        files.remove(stored and stored.key)
-        raise ResponseError(
-            {"recipient_id": "Someone changed this recipient meanwhile. Check and save again."},
-            409,
-        ) from error
-    except BaseException:
-        db.session.rollback()
-        files.remove(stored and stored.key)
-        raise
+        with transaction(current=recipient):
+            response = _add_response(actor, letter, recipient, data, now, upload)
+            old_state = recipient.state
+            if data.kind in CLOSING_KINDS:
+                recipient.state = "responded"
+                recipient.responded_on = _earliest(recipient.responded_on, data.received_on)
+            else:
+                recipient.acknowledged_on = _earliest(recipient.acknowledged_on, data.received_on)
+            db.session.flush()
+            _audit(actor, response, old_state, data)
+            followup.sync_recipient_reminders(recipient, now)
+    except EditConflict as conflict:
+        message = "Someone changed this recipient meanwhile. Check and save again."
+        raise ServiceError(kind="conflict", fields={"recipient_id": message}) from conflict
     return response

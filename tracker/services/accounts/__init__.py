@@ -19,14 +19,15 @@ from tracker.services.accounts.passwords import (
     verify_password,
 )
 from tracker.services.audit import Actor, apply_changes, record
+from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.transaction import transaction
+
+USER_CHANGED = "Someone else changed this user meanwhile. Reload and try again."
 
 
-class AccountError(ValueError):
+def _refused(message: str, field: str) -> ServiceError:
     """A request about accounts that cannot be carried out; the message is for the user."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    return ServiceError(message, fields={field: message})
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,12 @@ def _count_failure(key: str, now: datetime, window: timedelta) -> None:
 def authenticate(
     email: str, password: str, ip_address: str, policy: ThrottlePolicy, now: datetime
 ) -> LoginResult:
-    """Check a login, count failures, audit both outcomes, and commit."""
+    """Check a login, count failures, audit both outcomes: one transaction."""
     email = normalise_email(email)
     actor = Actor(user_id=None, label=email[:254], ip_address=ip_address)
     if _is_throttled(email, ip_address, policy, now):
-        record(actor, "login.throttled", entity_type="user", summary="Too many failed logins")
-        db.session.commit()
+        with transaction():
+            record(actor, "login.throttled", entity_type="user", summary="Too many failed logins")
         return LoginResult(user=None, throttled=True)
 
     user = find_user_by_email(email)
@@ -106,50 +107,50 @@ def authenticate(
         valid = verify_password(user.password_hash, password) and user.is_active
 
     if not valid:
-        for key in _failure_keys(email, ip_address):
-            _count_failure(key, now, policy.window)
-        record(
-            actor,
-            "login.failure",
-            entity_type="user",
-            entity_id=user.id if user else None,
-            summary="Failed login",
-        )
-        db.session.commit()
+        with transaction():
+            for key in _failure_keys(email, ip_address):
+                _count_failure(key, now, policy.window)
+            record(
+                actor,
+                "login.failure",
+                entity_type="user",
+                entity_id=user.id if user else None,
+                summary="Failed login",
+            )
         return LoginResult(user=None)
 
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = now
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == _account_key(email)))
-    record(
-        Actor(user.id, user.email, ip_address),
-        "login.success",
-        entity_type="user",
-        entity_id=user.id,
-        summary="Logged in",
-    )
-    db.session.commit()
+    with transaction():
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = now
+        db.session.execute(delete(LoginFailure).where(LoginFailure.key == _account_key(email)))
+        record(
+            Actor(user.id, user.email, ip_address),
+            "login.success",
+            entity_type="user",
+            entity_id=user.id,
+            summary="Logged in",
+        )
     return LoginResult(user=user)
 
 
 def log_out(actor: Actor, user: User) -> None:
     """Logging out ends every session of this user, on every device."""
-    user.end_sessions()
-    record(actor, "logout", entity_type="user", entity_id=user.id, summary="Logged out")
-    db.session.commit()
+    with transaction():
+        user.end_sessions()
+        record(actor, "logout", entity_type="user", entity_id=user.id, summary="Logged out")
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
+        raise _refused(
             f"Use at least {MIN_PASSWORD_LENGTH} characters for the password.", "password"
         )
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}.", "role")
+        raise _refused(f"Unknown role {role!r}.", "role")
 
 
 def create_user(actor: Actor, *, email: str, name: str, role: str, password: str) -> User:
@@ -157,21 +158,24 @@ def create_user(actor: Actor, *, email: str, name: str, role: str, password: str
     _check_role(role)
     _check_password(password)
     if find_user_by_email(email) is not None:
-        raise AccountError("A user with this email already exists.", "email")
-    user = User(
-        email=email, name=name.strip() or email, role=role, password_hash=hash_password(password)
-    )
-    db.session.add(user)
-    db.session.flush()
-    record(
-        actor,
-        "user.create",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"Created {role} {email}",
-        changes={"email": [None, email], "role": [None, role]},
-    )
-    db.session.commit()
+        raise _refused("A user with this email already exists.", "email")
+    with transaction():
+        user = User(
+            email=email,
+            name=name.strip() or email,
+            role=role,
+            password_hash=hash_password(password),
+        )
+        db.session.add(user)
+        db.session.flush()
+        record(
+            actor,
+            "user.create",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"Created {role} {email}",
+            changes={"email": [None, email], "role": [None, role]},
+        )
     return user
 
 
@@ -180,59 +184,63 @@ def update_user(
 ) -> User:
     _check_role(role)
     if user.version != expected_version:
-        raise AccountError("Someone else changed this user meanwhile. Reload and try again.")
+        raise EditConflict(user, USER_CHANGED)
     if user.id == actor.user_id and (role != "admin" or not active):
-        raise AccountError("You cannot remove your own admin role or deactivate yourself.", "role")
-    new_values = {"name": name.strip() or user.email, "role": role, "is_active_account": active}
-    changes = apply_changes(user, new_values)
-    if not changes:
-        return user
-    if "is_active_account" in changes or "role" in changes:
-        user.end_sessions()
-    record(
-        actor,
-        "user.update",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"Updated {user.email}",
-        changes=changes,
-    )
-    db.session.commit()
+        raise _refused("You cannot remove your own admin role or deactivate yourself.", "role")
+    with transaction(current=user, conflict_message=USER_CHANGED):
+        new_values = {"name": name.strip() or user.email, "role": role, "is_active_account": active}
+        changes = apply_changes(user, new_values)
+        if not changes:
+            return user
+        if "is_active_account" in changes or "role" in changes:
+            user.end_sessions()
+        record(
+            actor,
+            "user.update",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"Updated {user.email}",
+            changes=changes,
+        )
     return user
 
 
 def set_password(actor: Actor, user: User, new_password: str) -> None:
     """Set a password and end the user's sessions everywhere."""
     _check_password(new_password)
-    user.password_hash = hash_password(new_password)
-    user.end_sessions()
-    action = "user.password_change" if actor.user_id == user.id else "user.password_reset"
-    record(
-        actor, action, entity_type="user", entity_id=user.id, summary=f"Password of {user.email}"
-    )
-    db.session.commit()
+    with transaction():
+        user.password_hash = hash_password(new_password)
+        user.end_sessions()
+        action = "user.password_change" if actor.user_id == user.id else "user.password_reset"
+        record(
+            actor,
+            action,
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"Password of {user.email}",
+        )
 
 
 def change_own_password(actor: Actor, user: User, current: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise AccountError("The current password is not right.", "current_password")
+        raise _refused("The current password is not right.", "current_password")
     set_password(actor, user, new_password)
 
 
 def update_preferences(actor: Actor, user: User, *, timezone: str, delivery: str) -> None:
-    new_values = {"timezone": timezone, "reminder_delivery": delivery}
-    changes = apply_changes(user, new_values)
-    if not changes:
-        return
-    record(
-        actor,
-        "user.preferences",
-        entity_type="user",
-        entity_id=user.id,
-        summary="Changed reminder preferences",
-        changes=changes,
-    )
-    db.session.commit()
+    with transaction():
+        new_values = {"timezone": timezone, "reminder_delivery": delivery}
+        changes = apply_changes(user, new_values)
+        if not changes:
+            return
+        record(
+            actor,
+            "user.preferences",
+            entity_type="user",
+            entity_id=user.id,
+            summary="Changed reminder preferences",
+            changes=changes,
+        )
 
 
 def generate_password() -> str:

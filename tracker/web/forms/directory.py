@@ -7,6 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
+from tracker.services.errors import ServiceError
+from tracker.web.forms.common import place_field_errors
+
 
 class OfficialForm(FlaskForm):
     name = StringField("Name")
@@ -54,17 +57,8 @@ class VersionedActionForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
-def form_version(form: FlaskForm) -> int:
-    """The version the form was loaded at; garbage counts as stale (0)."""
-    raw = form.version.data or ""
-    return int(raw) if raw.isdigit() else 0
-
-
-def show_error(form: FlaskForm, error: ValueError) -> None:
-    """The message next to the field it names, or as a flash when it names none."""
-    field_name = getattr(error, "field", None)
-    target = getattr(form, field_name, None) if field_name else None
-    if target is None:
-        flash(str(error), "error")
-    else:
-        target.errors = [*target.errors, str(error)]
+def show_error(form: FlaskForm, error: ServiceError) -> None:
+    """The directory service's message next to the input it names (its field names are
+    the form's own), or as a flash when it names none."""
+    for message in place_field_errors(form, error):
+        flash(message, "error")
