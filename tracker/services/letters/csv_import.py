@@ -296,13 +296,13 @@ def run_import(actor: Actor, plan: ImportPlan, now: datetime, source: str = "") 
     """
     if not plan.ok:
         raise ServiceError("The file has errors; nothing was imported.")
-    line = 0
+    where = ""
     try:
         with transaction():
             campaigns, officials = _create_directory(actor, plan)
             ids = _ids()
             for row in plan.rows:
-                line = row.line
+                where = f" at line {row.line}, letter {row.letter.reference}"
                 data = _letter_input(row.letter, plan, ids)
                 letter = _create_letter(actor, row.letter, data, now)
                 ids["letter"][letter.reference.lower()] = letter.id
@@ -315,7 +315,6 @@ def run_import(actor: Actor, plan: ImportPlan, now: datetime, source: str = "") 
                 at=now,
             )
     except ServiceError as error:
-        where = f" at line {line}" if line else ""
         raise ServiceError(
             f"The import stopped{where} ({error.message}); nothing was imported. "
             "Check the file again.",
