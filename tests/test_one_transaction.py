@@ -286,3 +286,39 @@ def test_service_error_kinds_are_checked():
         ServiceError("x", kind="teapot")  # type: ignore[arg-type]
     error = ServiceError.invalid({"subject": "Give a subject.", "file": "Too big."}, too_large=True)
     assert (error.kind, error.message) == ("too_large", "Give a subject. Too big.")
+
+
+# --- the hidden version field ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "version", ["²", "\u0661", "1e3", "-1", " ", "", "99999999999", "2147483648"]
+)
+def test_a_damaged_version_field_is_refused_with_400_and_changes_nothing(
+    client, auth, users, version
+):
+    official = Official(name="Ada President")
+    with transaction():
+        db.session.add(official)
+    auth.login("editor")
+    response = client.post(
+        f"/officials/{official.id}/edit", data={"name": "Renamed", "version": version}
+    )
+    assert response.status_code == 400, response.text
+    db.session.refresh(official)
+    assert (official.name, official.version) == ("Ada President", 1)
+    if version.strip():  # an empty one is refused by the form's own InputRequired
+        assert "its version is missing or not a number" in response.text
+
+
+def test_the_version_field_accepts_the_version_it_was_given(client, auth, users):
+    official = Official(name="Ada President")
+    with transaction():
+        db.session.add(official)
+    auth.login("editor")
+    response = client.post(
+        f"/officials/{official.id}/edit", data={"name": "Renamed", "version": " 1 "}
+    )
+    assert response.status_code == 302
+    db.session.refresh(official)
+    assert (official.name, official.version) == ("Renamed", 2)
