@@ -59,8 +59,3 @@ class EditConflict(ServiceError):
     ) -> None:
         super().__init__(message, kind="conflict")
         self.current = current
-
-
-def prefixed(prefix: str, fields: Mapping[str, str]) -> dict[str, str]:
-    """Field problems of a part moved under that part's path, e.g. `recipients[2].`."""
-    return {f"{prefix}{key}" if key else prefix.rstrip("."): msg for key, msg in fields.items()}
