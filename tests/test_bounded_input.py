@@ -29,6 +29,7 @@ from tests.test_letters_web import new_letter_data
 from tracker.extensions import db
 from tracker.models import Letter
 from tracker.services import letters
+from tracker.services.errors import ServiceError
 
 HUGE = "9223372036854775808"  # 2**63: SQLite raises OverflowError binding it
 SUPERSCRIPT_TWO = "²"  # str.isdigit() says yes, int() refuses
@@ -136,9 +137,9 @@ def test_a_letter_dated_in_year_0202_is_refused_with_a_clear_message(app, client
 
 
 def test_the_service_refuses_a_date_out_of_range_too(app, users):
-    with pytest.raises(letters.LetterError) as raised:
+    with pytest.raises(ServiceError) as raised:
         make_letter(users, sent_on=date(202, 3, 27))
-    assert "between 1900 and 2100" in raised.value.errors["sent_on"]
+    assert "between 1900 and 2100" in raised.value.fields["sent_on"]
 
 
 def test_a_reference_with_a_superscript_digit_breaks_no_form(client, auth, users, letter):

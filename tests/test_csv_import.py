@@ -7,7 +7,7 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from tests.conftest import PASSWORD, empty_all_tables
 from tracker.cli import tracker_cli
@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Campaign, Letter, Official, utcnow
 from tracker.services import accounts, directory, letters
 from tracker.services.audit import Actor
+from tracker.services.errors import ServiceError
 
 ACTOR = Actor(None, "test")
 HEADER = (
@@ -37,6 +38,27 @@ def confirm(client, content: str):
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def commit_letter_elsewhere(reference: str, owner_id: int) -> None:
+    """Another user's save: committed through a connection of its own."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(Letter).values(
+                reference=reference,
+                subject="theirs",
+                owner_id=owner_id,
+                status="draft",
+                channel="email",
+                body="",
+                signatories="",
+                response_window_days=30,
+                business_days=False,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+                version=1,
+            )
+        )
 
 
 def test_preview_reports_each_row_and_writes_nothing(client, auth):
@@ -125,8 +147,8 @@ def test_duplicate_reference_in_the_database_is_refused(client, auth):
     assert count(Letter) == 1
 
 
-def test_a_failure_half_way_undoes_the_whole_import(app, users, monkeypatch):
-    """Someone takes a reference between the check and the write: nothing stays."""
+def test_a_failure_half_way_leaves_nothing_of_the_import(app, users):
+    """A colleague saves B-2 between our check and our confirm: nothing of ours stays."""
     from tracker.services.letters import csv_import
 
     owner = db.session.get(accounts.User, users["editor"].id)
@@ -136,23 +158,15 @@ def test_a_failure_half_way_undoes_the_whole_import(app, users, monkeypatch):
     )
     plan = csv_import.plan_import(content.encode(), owner, date(2024, 6, 15))
     assert plan.ok
-    real_create = letters.create_letter
-
-    def create_then_race(actor, data, now):
-        if data.reference == "B-2":  # a colleague saves B-2 a moment before us
-            real_create(
-                actor,
-                letters.LetterInput(subject="theirs", owner_id=owner.id, reference="B-2"),
-                now,
-            )
-        return real_create(actor, data, now)
-
-    monkeypatch.setattr(letters, "create_letter", create_then_race)
-    with pytest.raises(csv_import.ImportFailed, match="undone"):
+    commit_letter_elsewhere("B-2", owner.id)  # a second connection: a real concurrent save
+    events_before = count(AuditEvent)
+    with pytest.raises(ServiceError, match="nothing was imported") as refused:
         csv_import.run_import(ACTOR, plan, utcnow(), source="x.csv")
+    assert refused.value.kind == "conflict"
+    assert "line 3" in refused.value.message and "B-2" in refused.value.message
     assert [letter.subject for letter in db.session.scalars(select(Letter))] == ["theirs"]
     assert count(Official) == 0
-    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "csv.import_undone"))
+    assert count(AuditEvent) == events_before  # not even the audit of what was undone
 
 
 def test_viewers_cannot_import(client, auth):

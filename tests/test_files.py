@@ -13,7 +13,8 @@ from tests.letter_helpers import docx_bytes, edit_form_data, make_letter, pdf_by
 from tracker.extensions import db
 from tracker.models import Letter
 from tracker.services import files
-from tracker.services.files import FileRejected, Upload, check_upload
+from tracker.services.errors import ServiceError
+from tracker.services.files import Upload, check_upload
 
 LIMIT = 1024
 
@@ -53,17 +54,17 @@ def test_real_files_are_accepted(name, data, stored_as):
     ],
 )
 def test_wrong_types_are_refused(name, data, words):
-    with pytest.raises(FileRejected) as error:
+    with pytest.raises(ServiceError) as error:
         check_upload(Upload(name, data), LIMIT)
     assert words in str(error.value)
-    assert not error.value.too_large
+    assert error.value.kind == "invalid"
 
 
 def test_files_over_the_limit_are_refused_as_too_large():
     check_upload(Upload("big.txt", b"a" * LIMIT), LIMIT)
-    with pytest.raises(FileRejected) as error:
+    with pytest.raises(ServiceError) as error:
         check_upload(Upload("big.txt", b"a" * (LIMIT + 1)), LIMIT)
-    assert error.value.too_large
+    assert error.value.kind == "too_large"
     assert "too large" in str(error.value)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker.services.errors import EditConflict, ServiceError
 from tracker.services.intake import staging as intake_staging
-from tracker.services.intake.staging import AlreadyClaimed, StagingExpired
 
 NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -27,33 +27,33 @@ def test_staged_letter_is_private_and_loads_back_for_its_owner_only(app):
     loaded = intake_staging.load(staged.key, 1)
     assert (loaded.text, loaded.kind, loaded.file_name) == ("Dear Minister,", "txt", "a.txt")
     assert loaded.original() == b"Dear Minister,"
-    with pytest.raises(StagingExpired):
+    with pytest.raises(ServiceError, match="no longer waiting"):
         intake_staging.load(staged.key, 2)
 
 
 @pytest.mark.parametrize("key", ["", "short", "../" + "a" * 29, "a" * 33, "a" * 31 + "/"])
 def test_malformed_keys_never_reach_the_file_system(app, key):
     assert not intake_staging.is_key(key)
-    with pytest.raises(StagingExpired):
+    with pytest.raises(ServiceError, match="no longer waiting"):
         intake_staging.load(key, 1)
-    with pytest.raises(StagingExpired):
+    with pytest.raises(ServiceError, match="no longer waiting"):
         intake_staging.claim(key)
 
 
 def test_a_staged_letter_is_claimed_once_and_remembers_the_letter(app):
     staged = stage()
     intake_staging.claim(staged.key)
-    with pytest.raises(AlreadyClaimed) as running:
+    with pytest.raises(EditConflict) as running:
         intake_staging.claim(staged.key)
-    assert running.value.letter_id is None
+    assert running.value.current is None
     intake_staging.release(staged.key)
     intake_staging.claim(staged.key)  # free again after a failed save
     intake_staging.mark_saved(staged.key, 42)
     assert intake_staging.saved_letter_id(staged.key) == 42
-    with pytest.raises(AlreadyClaimed) as saved:
+    with pytest.raises(EditConflict) as saved:
         intake_staging.claim(staged.key)
-    assert saved.value.letter_id == 42
-    with pytest.raises(StagingExpired):
+    assert saved.value.current == 42
+    with pytest.raises(ServiceError, match="no longer waiting"):
         intake_staging.load(staged.key, 1)  # the original and the text are gone
 
 

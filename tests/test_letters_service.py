@@ -11,7 +11,8 @@ from tests.letter_helpers import NOW, SENT, editor_actor, letter_input, make_let
 from tracker.extensions import db
 from tracker.models import AuditEvent, Demand, Letter, Recipient, Reminder, Response
 from tracker.services import letters
-from tracker.services.letters import DemandInput, LetterError, RecipientInput
+from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.letters import DemandInput, RecipientInput
 
 
 def events(letter_id: int) -> list[AuditEvent]:
@@ -84,9 +85,9 @@ def test_references_count_up_per_year_and_are_unique(app, users):
         reference="l-2020-0001",
         recipients=(RecipientInput(president.id),),
     )
-    with pytest.raises(LetterError) as error:
+    with pytest.raises(ServiceError) as error:
         letters.create_letter(editor_actor(users), data, NOW)
-    assert "already has the reference" in error.value.errors["reference"]
+    assert "already has the reference" in error.value.fields["reference"]
     assert db.session.scalar(select(func.count()).select_from(Letter)) == 1
 
 
@@ -101,9 +102,9 @@ def test_references_count_up_per_year_and_are_unique(app, users):
         ({"campaign_id": 999_999}, "campaign_id", "campaign"),
         ({"watcher_ids": (999_999,)}, "watcher_ids", "watchers"),
         ({"follows_up_id": 999_999}, "follows_up_id", "does not exist"),
-        ({"recipients": (RecipientInput(999_999),)}, "recipients-0-official_id", "Unknown"),
-        ({"demands": (DemandInput("Empty", "   "),)}, "demands-0-text", "needs its text"),
-        ({"demands": (DemandInput("x" * 201, "Text"),)}, "demands-0-title", "too long"),
+        ({"recipients": (RecipientInput(999_999),)}, "recipients[0].official_id", "Unknown"),
+        ({"demands": (DemandInput("Empty", "   "),)}, "demands[0].text", "needs its text"),
+        ({"demands": (DemandInput("x" * 201, "Text"),)}, "demands[0].title", "too long"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_nothing_is_saved(
@@ -111,11 +112,11 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_saved(
 ):
     actor = editor_actor(users)
     president, secretary = officials(actor)
-    with pytest.raises(LetterError) as error:
+    with pytest.raises(ServiceError) as error:
         letters.create_letter(
             actor, letter_input(users["editor"].id, president, secretary, **overrides), NOW
         )
-    assert words in error.value.errors[field]
+    assert words in error.value.fields[field]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
     assert db.session.scalar(select(func.count()).select_from(Demand)) == 0
@@ -131,10 +132,10 @@ def test_the_same_official_twice_is_refused(app, users):
         secretary,
         recipients=(RecipientInput(president.id), RecipientInput(president.id, "cc")),
     )
-    with pytest.raises(LetterError) as error:
+    with pytest.raises(ServiceError) as error:
         letters.create_letter(actor, data, NOW)
-    assert error.value.errors == {
-        "recipients-1-official_id": "This official is already a recipient."
+    assert error.value.fields == {
+        "recipients[1].official_id": "This official is already a recipient."
     }
 
 
@@ -163,9 +164,9 @@ def test_a_reference_taken_by_a_concurrent_save_is_refused_cleanly(app, users):
             )
 
     event.listen(db.session, "before_flush", concurrent_insert, once=True)
-    with pytest.raises(LetterError) as error:
+    with pytest.raises(ServiceError) as error:
         letters.create_letter(actor, letter_input(users["editor"].id, president, secretary), NOW)
-    assert "took this reference" in error.value.errors["reference"]
+    assert "took this reference" in error.value.fields["reference"]
     assert db.session.scalars(select(Letter.subject)).all() == ["Theirs"]
     assert db.session.scalar(select(func.count()).select_from(Demand)) == 0
 
@@ -234,7 +235,7 @@ def test_a_stale_version_is_refused_with_the_current_letter(app, users):
         1,
         NOW,
     )
-    with pytest.raises(letters.EditConflict) as conflict:
+    with pytest.raises(EditConflict) as conflict:
         letters.update_letter(
             actor,
             letter,
@@ -260,7 +261,7 @@ def test_a_concurrent_save_between_check_and_write_is_a_conflict(app, users):
             )
 
     event.listen(db.session, "before_flush", concurrent_update, once=True)
-    with pytest.raises(letters.EditConflict):
+    with pytest.raises(EditConflict):
         letters.update_letter(
             editor_actor(users),
             letter,
@@ -293,10 +294,10 @@ def test_recipients_with_responses_and_answered_demands_cannot_be_removed(app, u
         recipients=(RecipientInput(president.id),),
         demands=(DemandInput("Only", "The only demand."),),
     )
-    with pytest.raises(LetterError) as error:
+    with pytest.raises(ServiceError) as error:
         letters.update_letter(editor_actor(users), letter, data, 1, NOW)
-    assert "Michael R. Pompeo" in error.value.errors["recipients"]
-    assert "withdrawn" in error.value.errors["demands"]
+    assert "Michael R. Pompeo" in error.value.fields["recipients"]
+    assert "withdrawn" in error.value.fields["demands"]
 
 
 def test_a_date_sent_added_later_starts_the_clocks(app, users):
@@ -324,7 +325,7 @@ def test_a_follow_up_links_to_its_letter_and_runs_its_own_clock(app, users):
     assert follow_up.follows_up_id == letter.id
     assert follow_up.recipients[0].due_on == date(2020, 5, 30)
     assert letter.recipients[0].due_on == date(2020, 4, 26)
-    with pytest.raises(LetterError) as error:
+    with pytest.raises(ServiceError) as error:
         letters.update_letter(
             editor_actor(users),
             letter,
@@ -332,7 +333,7 @@ def test_a_follow_up_links_to_its_letter_and_runs_its_own_clock(app, users):
             1,
             NOW,
         )
-    assert "itself" in error.value.errors["follows_up_id"]
+    assert "itself" in error.value.fields["follows_up_id"]
 
 
 def test_closing_stops_waiting_and_cancels_pending_reminders(app, users):
@@ -367,9 +368,9 @@ def test_demand_outcome_is_set_with_a_note_and_audited(app, users):
 def test_demand_outcome_refuses_unknown_values_and_stale_versions(app, users):
     letter, _, _ = make_letter(users)
     demand = letter.demands[0]
-    with pytest.raises(LetterError):
+    with pytest.raises(ServiceError):
         letters.set_demand_outcome(editor_actor(users), demand, "won", "", 1, NOW)
     letters.set_demand_outcome(editor_actor(users), demand, "met", "", 1, NOW)
-    with pytest.raises(letters.EditConflict) as conflict:
+    with pytest.raises(EditConflict) as conflict:
         letters.set_demand_outcome(editor_actor(users), demand, "rejected", "", 1, NOW)
     assert conflict.value.current.outcome == "met"

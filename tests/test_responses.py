@@ -12,7 +12,8 @@ from tests.letter_helpers import NOW, editor_actor, make_letter, pdf_bytes
 from tracker.extensions import db
 from tracker.models import AuditEvent, DemandAnswer, Letter, Recipient, Reminder, Response
 from tracker.services import files
-from tracker.services.responses import ResponseError, ResponseInput, record_response
+from tracker.services.errors import ServiceError
+from tracker.services.responses import ResponseInput, record_response
 
 
 def reminder_states(recipient_id: int) -> set[str]:
@@ -102,23 +103,23 @@ def test_bad_responses_are_refused_and_nothing_is_saved(app, users, changes, fie
         "received_on": date(2020, 4, 1),
         "kind": "substantive",
     } | changes
-    with pytest.raises(ResponseError) as error:
+    with pytest.raises(ServiceError) as error:
         record_response(editor_actor(users), letter, ResponseInput(**values), NOW)
-    assert words in error.value.errors[field]
+    assert words in error.value.fields[field]
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
     assert db.session.get(Recipient, letter.recipients[0].id).state == "awaiting"
 
 
 def test_a_response_to_a_draft_is_refused(app, users):
     letter, _, _ = make_letter(users, sent_on=None)
-    with pytest.raises(ResponseError) as error:
+    with pytest.raises(ServiceError) as error:
         record_response(
             editor_actor(users),
             letter,
             ResponseInput(letter.recipients[0].id, date(2020, 4, 1), "substantive"),
             NOW,
         )
-    assert "no date sent" in error.value.errors["received_on"]
+    assert "no date sent" in error.value.fields["received_on"]
 
 
 def test_a_stance_on_another_letters_demand_is_refused(app, users):
@@ -131,7 +132,7 @@ def test_a_stance_on_another_letters_demand_is_refused(app, users):
     foreign = Demand(letter_id=other.id, position=1, title="Foreign", text="Foreign demand")
     db.session.add(foreign)
     db.session.commit()
-    with pytest.raises(ResponseError) as error:
+    with pytest.raises(ServiceError) as error:
         record_response(
             editor_actor(users),
             letter,
@@ -143,7 +144,7 @@ def test_a_stance_on_another_letters_demand_is_refused(app, users):
             ),
             NOW,
         )
-    assert "stances" in error.value.errors
+    assert "stances" in error.value.fields
 
 
 def test_a_response_file_is_stored_and_a_failed_save_leaves_no_file(app, users):
@@ -158,7 +159,7 @@ def test_a_response_file_is_stored_and_a_failed_save_leaves_no_file(app, users):
     )
     assert response.file_name == "reply.pdf"
     assert (upload_dir / response.file_key).read_bytes() == pdf_bytes()
-    with pytest.raises(ResponseError):
+    with pytest.raises(ServiceError):
         record_response(
             editor_actor(users),
             letter,

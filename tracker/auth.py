@@ -25,6 +25,7 @@ from tracker.extensions import db, login_manager
 from tracker.models import User, utcnow
 from tracker.services import accounts
 from tracker.services.audit import Actor
+from tracker.services.errors import ServiceError
 from tracker.web.forms.accounts import LoginForm, PasswordChangeForm, PreferencesForm
 
 bp = Blueprint("auth", __name__)
@@ -172,8 +173,9 @@ def account():
                 _throttle_policy(),
                 utcnow(),
             )
-        except accounts.AccountError as error:
-            password_form.current_password.errors.append(str(error))
+        except ServiceError as error:
+            # Both of the service's refusals here are about the passwords typed.
+            password_form.current_password.errors.append(error.message)
             status = 400
         else:
             login_user(user)  # this session continues under the new token

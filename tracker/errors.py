@@ -1,4 +1,9 @@
-"""Error pages: a clear message and the right status, never a stack trace."""
+"""Error pages: a clear message and the right status, never a stack trace.
+
+A ServiceError that no view caught (to show its messages next to a form's inputs) is
+answered here: its kind decides the status, its message is the page (or, under /api/,
+a JSON problem that also lists the field messages).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from tracker.extensions import db
+from tracker.services.errors import Kind, ServiceError
+
+STATUS_OF_KIND: dict[Kind, int] = {
+    "invalid": 400,
+    "conflict": 409,
+    "not_found": 404,
+    "too_large": 413,
+}
 
 MESSAGES = {
     400: "The request could not be understood. Check what you entered and try again.",
@@ -22,10 +35,20 @@ MESSAGES = {
 }
 
 
-def _render(status: int, message: str):
+def status_for(error: ServiceError) -> int:
+    """The HTTP status of a service error, for views that answer it themselves."""
+    return STATUS_OF_KIND[error.kind]
+
+
+def _render(status: int, message: str, fields: dict[str, str] | None = None):
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-        return jsonify(error=message, status=status), status
+        return jsonify(error=message, status=status, fields=fields or {}), status
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def handle_service_error(error: ServiceError):
+    db.session.rollback()  # the service's transaction is over; nothing half-done stays
+    return _render(status_for(error), error.message, error.fields)
 
 
 def handle_http_error(error: HTTPException):
@@ -69,3 +92,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(ServiceError, handle_service_error)

@@ -11,7 +11,8 @@ from tracker.extensions import db
 from tracker.models import MailDelivery, MailMessage, OutboxMessage, Reminder, Response
 from tracker.services import letters
 from tracker.services.audit import Actor
-from tracker.services.mailbox import MailboxError, fetch, sending
+from tracker.services.errors import ServiceError
+from tracker.services.mailbox import fetch, sending
 
 
 def incoming() -> list[MailMessage]:
@@ -36,9 +37,9 @@ def test_a_letter_goes_out_once_with_attachment_threading_and_reply_address(sent
     assert attachment.get_filename() == "letter.pdf"
     assert attachment.get_payload(decode=True).startswith(b"%PDF-")
     # Pressed again: refused, and nothing more goes out.
-    with pytest.raises(MailboxError) as refused:
+    with pytest.raises(ServiceError) as refused:
         sending.queue(Actor(users["editor"].id, "editor"), sent.letter, NOW)
-    assert refused.value.status == 409
+    assert refused.value.kind == "conflict"
     assert sending.send_due(NOW) == 0
     assert len(smtp.messages) == 1
     db.session.refresh(sent.letter)

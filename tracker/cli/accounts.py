@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from tracker.models import ROLES
 from tracker.services import accounts
 from tracker.services.audit import Actor
+from tracker.services.errors import ServiceError
 
 
 @click.command("create-user")
@@ -34,8 +35,8 @@ def create_user(email: str, name: str, role: str, password: str | None, generate
         user = accounts.create_user(
             Actor.system("cli"), email=email, name=name, role=role, password=password
         )
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from error
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
     click.echo(f"Created {user.role} {user.email}")
     if generate_password:
         click.echo(f"Password (shown once): {password}")
@@ -49,8 +50,8 @@ def ensure_admin():
     password = os.environ.get("TRACKER_ADMIN_PASSWORD")
     try:
         created = accounts.ensure_first_admin(email, password)
-    except accounts.AccountError as error:
-        raise click.ClickException(str(error)) from error
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
     base_url = current_app.config["TRACKER_BASE_URL"]
     if created is None:
         click.echo(f"Users exist already. Log in at {base_url}/login")

@@ -6,7 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from tracker.models import utcnow
-from tracker.services.demo import DemoRefused, load_demo
+from tracker.services.demo import load_demo
+from tracker.services.errors import ServiceError
 from tracker.settings import organisation_today
 
 
@@ -19,7 +20,7 @@ def demo_command(force: bool, letters: int):
     now = utcnow()
     try:
         summary = load_demo(now, organisation_today(now), force=force, letters=letters)
-    except DemoRefused as error:
+    except ServiceError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
         f"Demo data loaded: {summary.letters} letters, {summary.recipients} recipients, "

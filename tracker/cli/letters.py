@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from tracker.models import utcnow
 from tracker.services.accounts import find_user_by_email
 from tracker.services.audit import Actor
+from tracker.services.errors import ServiceError
 from tracker.services.letters import csv_import
 from tracker.settings import organisation_today
 
@@ -49,8 +50,8 @@ def import_csv(file: Path, owner_email: str | None, dry_run: bool):
         return
     try:
         result = csv_import.run_import(Actor.system("cli import"), plan, now, source=file.name)
-    except csv_import.ImportFailed as error:
-        raise click.ClickException(str(error)) from error
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
     click.echo(
         f"Imported {result.letters} letters, {result.officials} new officials, "
         f"{result.campaigns} new campaigns."

@@ -1,4 +1,8 @@
-"""Officials and campaigns: create, edit, archive, with validation and audit."""
+"""Officials and campaigns: create, edit, archive, with validation and audit.
+
+Each function is one transaction; bad input raises ServiceError with the message on
+the field it concerns (`name`, `title`, `email`, ...), a stale version EditConflict.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +11,32 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain.countries import is_country_code, normalise_country
 from tracker.extensions import db
 from tracker.models import Campaign, Official
 from tracker.services.audit import Actor, apply_changes, record
+from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.transaction import transaction
 
 NAME_MAX = 200
 EMAIL_MAX = 254
 
 
-class DirectoryError(ValueError):
-    """A request about officials or campaigns that cannot be carried out; for the user."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+def _refused(message: str, field: str) -> ServiceError:
+    return ServiceError(message, fields={field: message})
 
 
-class EditConflict(DirectoryError):
-    """Someone saved the same record since the form was loaded (HTTP 409)."""
+def _conflict_message(what: str) -> str:
+    return (
+        f"Someone else changed this {what} meanwhile. Your input is kept below; "
+        "reload the page to see their version, then save again."
+    )
 
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            f"Someone else changed this {what} meanwhile. Your input is kept below; "
-            "reload the page to see their version, then save again."
-        )
+
+def _conflict(record_: Official | Campaign, what: str) -> EditConflict:
+    """Someone saved the same record since the form was loaded."""
+    return EditConflict(record_, _conflict_message(what))
 
 
 def clean_name(name: str) -> str:
@@ -52,7 +55,7 @@ def find_official_by_name(name: str) -> Official | None:
 
 def _check_length(value: str, limit: int, field: str, label: str) -> None:
     if len(value) > limit:
-        raise DirectoryError(f"{label} is too long (at most {limit} characters).", field)
+        raise _refused(f"{label} is too long (at most {limit} characters).", field)
 
 
 def clean_official_values(
@@ -75,12 +78,12 @@ def clean_official_values(
         "notes": (notes or "").strip(),
     }
     if not values["name"]:
-        raise DirectoryError("Give the official's name.", "name")
+        raise _refused("Give the official's name.", "name")
     _check_length(values["name"], NAME_MAX, "name", "The name")
     _check_length(values["title"], NAME_MAX, "title", "The title")
     _check_length(values["institution"], NAME_MAX, "institution", "The institution")
     if values["country"] is not None and not is_country_code(values["country"]):
-        raise DirectoryError(
+        raise _refused(
             f"{values['country']!r} is not an ISO 3166-1 country code (two letters, e.g. FR).",
             "country",
         )
@@ -89,14 +92,14 @@ def clean_official_values(
         try:
             values["email"] = validate_email(values["email"], check_deliverability=False).normalized
         except EmailNotValidError as error:
-            raise DirectoryError(f"This email address is not valid: {error}", "email") from error
+            raise _refused(f"This email address is not valid: {error}", "email") from error
     return values
 
 
 def _refuse_duplicate_official(name: str, keep_id: int | None = None) -> None:
     existing = find_official_by_name(name)
     if existing is not None and existing.id != keep_id:
-        raise DirectoryError(f"An official named {existing.name!r} already exists.", "name")
+        raise _refused(f"An official named {existing.name!r} already exists.", "name")
 
 
 def create_official(
@@ -110,7 +113,7 @@ def create_official(
     postal_address: str = "",
     notes: str = "",
 ) -> Official:
-    """Validate, add, audit and commit a new official. Names are unique, ignoring case."""
+    """Validate, add and audit a new official. Names are unique, ignoring case."""
     values = clean_official_values(
         name=name,
         title=title,
@@ -121,27 +124,19 @@ def create_official(
         notes=notes,
     )
     _refuse_duplicate_official(values["name"])
-    official = Official(**values)
-    db.session.add(official)
-    db.session.flush()
-    record(
-        actor,
-        "official.create",
-        entity_type="official",
-        entity_id=official.id,
-        summary=f"Added official {official.name}",
-        changes={field: [None, value] for field, value in values.items() if value},
-    )
-    db.session.commit()
+    with transaction():
+        official = Official(**values)
+        db.session.add(official)
+        db.session.flush()
+        record(
+            actor,
+            "official.create",
+            entity_type="official",
+            entity_id=official.id,
+            summary=f"Added official {official.name}",
+            changes={field: [None, value] for field, value in values.items() if value},
+        )
     return official
-
-
-def _commit_or_conflict(what: str) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise EditConflict(what) from error
 
 
 def update_official(
@@ -159,7 +154,7 @@ def update_official(
 ) -> Official:
     """Save an edit made on a form loaded at `expected_version`; a stale one is refused."""
     if official.version != expected_version:
-        raise EditConflict("official")
+        raise _conflict(official, "official")
     values = clean_official_values(
         name=name,
         title=title,
@@ -170,25 +165,24 @@ def update_official(
         notes=notes,
     )
     _refuse_duplicate_official(values["name"], keep_id=official.id)
-    changes = apply_changes(official, values)
-    if not changes:
-        return official
-    record(
-        actor,
-        "official.update",
-        entity_type="official",
-        entity_id=official.id,
-        summary=f"Edited official {official.name}",
-        changes=changes,
-    )
-    _commit_or_conflict("official")
+    with _edit(official, "official"):
+        changes = apply_changes(official, values)
+        if changes:
+            record(
+                actor,
+                "official.update",
+                entity_type="official",
+                entity_id=official.id,
+                summary=f"Edited official {official.name}",
+                changes=changes,
+            )
     return official
 
 
 def clean_campaign_values(name: str, description: str) -> dict[str, str]:
     values = {"name": clean_name(name), "description": (description or "").strip()}
     if not values["name"]:
-        raise DirectoryError("Give the campaign a name.", "name")
+        raise _refused("Give the campaign a name.", "name")
     _check_length(values["name"], NAME_MAX, "name", "The name")
     return values
 
@@ -198,36 +192,38 @@ def _refuse_duplicate_campaign(name: str, keep_id: int | None = None) -> None:
         select(Campaign).where(func.lower(Campaign.name) == name.lower()).limit(1)
     )
     if existing is not None and existing.id != keep_id:
-        raise DirectoryError(f"A campaign named {existing.name!r} already exists.", "name")
+        raise _refused(f"A campaign named {existing.name!r} already exists.", "name")
 
 
-def _commit_campaign() -> None:
-    try:
-        _commit_or_conflict("campaign")
-    except IntegrityError as error:  # a concurrent create took the name
-        db.session.rollback()
-        raise DirectoryError("A campaign with this name already exists.", "name") from error
+def _name_taken(_error: IntegrityError) -> ServiceError:
+    """The unique name is the campaign's only constraint a concurrent save can break."""
+    return _refused("A campaign with this name already exists.", "name")
+
+
+def _edit(record_: Official | Campaign, what: str):
+    """The transaction of an edit: a stale version or a name taken meanwhile is refused."""
+    return transaction(
+        current=record_,
+        conflict_message=_conflict_message(what),
+        on_integrity=_name_taken if isinstance(record_, Campaign) else None,
+    )
 
 
 def create_campaign(actor: Actor, *, name: str, description: str = "") -> Campaign:
     values = clean_campaign_values(name, description)
     _refuse_duplicate_campaign(values["name"])
-    campaign = Campaign(**values)
-    db.session.add(campaign)
-    try:
+    with transaction(on_integrity=_name_taken):
+        campaign = Campaign(**values)
+        db.session.add(campaign)
         db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise DirectoryError("A campaign with this name already exists.", "name") from error
-    record(
-        actor,
-        "campaign.create",
-        entity_type="campaign",
-        entity_id=campaign.id,
-        summary=f"Created campaign {campaign.name}",
-        changes={field: [None, value] for field, value in values.items() if value},
-    )
-    _commit_campaign()
+        record(
+            actor,
+            "campaign.create",
+            entity_type="campaign",
+            entity_id=campaign.id,
+            summary=f"Created campaign {campaign.name}",
+            changes={field: [None, value] for field, value in values.items() if value},
+        )
     return campaign
 
 
@@ -235,21 +231,20 @@ def update_campaign(
     actor: Actor, campaign: Campaign, *, name: str, description: str = "", expected_version: int
 ) -> Campaign:
     if campaign.version != expected_version:
-        raise EditConflict("campaign")
+        raise _conflict(campaign, "campaign")
     values = clean_campaign_values(name, description)
     _refuse_duplicate_campaign(values["name"], keep_id=campaign.id)
-    changes = apply_changes(campaign, values)
-    if not changes:
-        return campaign
-    record(
-        actor,
-        "campaign.update",
-        entity_type="campaign",
-        entity_id=campaign.id,
-        summary=f"Edited campaign {campaign.name}",
-        changes=changes,
-    )
-    _commit_campaign()
+    with _edit(campaign, "campaign"):
+        changes = apply_changes(campaign, values)
+        if changes:
+            record(
+                actor,
+                "campaign.update",
+                entity_type="campaign",
+                entity_id=campaign.id,
+                summary=f"Edited campaign {campaign.name}",
+                changes=changes,
+            )
     return campaign
 
 
@@ -257,19 +252,19 @@ def set_campaign_archived(
     actor: Actor, campaign: Campaign, archived: bool, *, expected_version: int
 ) -> Campaign:
     if campaign.version != expected_version:
-        raise EditConflict("campaign")
+        raise _conflict(campaign, "campaign")
     if campaign.archived == archived:
         return campaign
-    campaign.archived = archived
-    record(
-        actor,
-        "campaign.archive" if archived else "campaign.unarchive",
-        entity_type="campaign",
-        entity_id=campaign.id,
-        summary=f"{'Archived' if archived else 'Restored'} campaign {campaign.name}",
-        changes={"archived": [not archived, archived]},
-    )
-    _commit_or_conflict("campaign")
+    with _edit(campaign, "campaign"):
+        campaign.archived = archived
+        record(
+            actor,
+            "campaign.archive" if archived else "campaign.unarchive",
+            entity_type="campaign",
+            entity_id=campaign.id,
+            summary=f"{'Archived' if archived else 'Restored'} campaign {campaign.name}",
+            changes={"archived": [not archived, archived]},
+        )
     return campaign
 
 

@@ -18,19 +18,13 @@ from pathlib import Path, PurePath
 
 from flask import Response, abort, current_app, send_file
 
+from tracker.services.errors import ServiceError
+
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TXT = "text/plain"
 ALLOWED = {".pdf": PDF, ".docx": DOCX, ".txt": TXT}
 ALLOWED_LABEL = "PDF, DOCX or TXT"
-
-
-class FileRejected(ValueError):
-    """The upload cannot be kept; the message is for the user."""
-
-    def __init__(self, message: str, too_large: bool = False) -> None:
-        super().__init__(message)
-        self.too_large = too_large
 
 
 @dataclass(frozen=True)
@@ -106,17 +100,17 @@ def safe_name(filename: str) -> str:
 
 
 def check_upload(upload: Upload, max_bytes: int) -> str:
-    """The content type to store the upload with, or FileRejected."""
+    """The content type to store the upload with, or a ServiceError (too large or invalid)."""
     if len(upload.data) > max_bytes:
         limit_mb = max_bytes / (1024 * 1024)
-        raise FileRejected(f"The file is too large: at most {limit_mb:g} MB.", too_large=True)
+        raise ServiceError(f"The file is too large: at most {limit_mb:g} MB.", kind="too_large")
     if not upload.data:
-        raise FileRejected("The file is empty.")
+        raise ServiceError("The file is empty.")
     extension = PurePath(upload.filename.lower()).suffix
     if extension not in ALLOWED:
-        raise FileRejected(f"Upload a {ALLOWED_LABEL} file.")
+        raise ServiceError(f"Upload a {ALLOWED_LABEL} file.")
     if not _CONTENT_CHECKS[extension](upload.data):
-        raise FileRejected(
+        raise ServiceError(
             f"This file is not really a {extension[1:].upper()} file: its content does not match."
         )
     return ALLOWED[extension]

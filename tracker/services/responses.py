@@ -15,26 +15,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
-from tracker.models import CHANNELS, RESPONSE_KINDS, STANCES, DemandAnswer, Letter, Response
+from tracker.models import (
+    CHANNELS,
+    RESPONSE_KINDS,
+    STANCES,
+    DemandAnswer,
+    Letter,
+    Recipient,
+    Response,
+)
 from tracker.services import files
 from tracker.services.audit import Actor, record
+from tracker.services.errors import EditConflict, ServiceError
 from tracker.services.followup import planning
+from tracker.services.transaction import on_rollback, transaction
 from tracker.settings import organisation_today
 
 SUMMARY_MAX = 5000
 CLOSING_KINDS = ("substantive", "refusal")
-
-
-class ResponseError(ValueError):
-    """The response cannot be recorded as given; `errors` maps each field to a message."""
-
-    def __init__(self, errors: dict[str, str], status: int = 400) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class ResponseInput:
 
 def _check(letter: Letter, data: ResponseInput, today: date, upload: files.Upload | None):
     errors: dict[str, str] = {}
-    status = 400
+    too_large = False
     recipient = next((r for r in letter.recipients if r.id == data.recipient_id), None)
     if recipient is None:
         errors["recipient_id"] = "Choose one of this letter's recipients."
@@ -74,15 +74,15 @@ def _check(letter: Letter, data: ResponseInput, today: date, upload: files.Uploa
         if demand_id not in demand_ids:
             errors["stances"] = "A stance was given for a demand that is not in this letter."
         elif stance not in STANCES:
-            errors[f"stance-{demand_id}"] = "Choose one of the listed stances."
+            errors[f"stances[{demand_id}]"] = "Choose one of the listed stances."
     if upload is not None:
         try:
             files.check_upload(upload, current_app.config["MAX_UPLOAD_BYTES"])
-        except files.FileRejected as rejected:
-            errors["file"] = str(rejected)
-            status = 413 if rejected.too_large else 400
+        except ServiceError as rejected:
+            errors["file"] = rejected.message
+            too_large = rejected.kind == "too_large"
     if errors:
-        raise ResponseError(errors, status)
+        raise ServiceError.invalid(errors, too_large=too_large)
     return recipient
 
 
@@ -90,41 +90,15 @@ def _earliest(current: date | None, new: date) -> date:
     return new if current is None or new < current else current
 
 
-def add_response(
-    actor: Actor,
-    letter: Letter,
-    data: ResponseInput,
-    now: datetime,
-    stored: files.StoredFile | None = None,
-) -> Response:
-    """Validate and add the response inside the caller's transaction: updates the
-    recipient, audits, re-plans its reminders and flushes; never commits."""
-    recipient = _check(letter, data, organisation_today(now), None)
-    response = Response(
-        letter=letter,
-        recipient=recipient,
-        received_on=data.received_on,
-        channel=data.channel,
-        kind=data.kind,
-        summary=data.summary.strip(),
-        body=data.body.strip(),
-        created_by_id=actor.user_id,
-        created_at=now,
-        answers=[DemandAnswer(demand_id=d, stance=s) for d, s in data.stances.items()],
-    )
-    if stored:
-        response.file_key = stored.key
-        response.file_name = stored.name
-        response.file_type = stored.content_type
-        response.file_size = stored.size
-    db.session.add(response)
-    old_state = recipient.state
-    if data.kind in CLOSING_KINDS:
-        recipient.state = "responded"
-        recipient.responded_on = _earliest(recipient.responded_on, data.received_on)
-    else:
-        recipient.acknowledged_on = _earliest(recipient.acknowledged_on, data.received_on)
-    db.session.flush()
+def _attach(response: Response, stored: files.StoredFile) -> None:
+    response.file_key = stored.key
+    response.file_name = stored.name
+    response.file_type = stored.content_type
+    response.file_size = stored.size
+
+
+def _audit(actor: Actor, response: Response, old_state: str, data: ResponseInput) -> None:
+    letter, recipient = response.letter, response.recipient
     titles = {demand.id: demand.title for demand in letter.demands}
     changes: dict[str, list] = {"kind": [None, data.kind], "received_on": [None, data.received_on]}
     if recipient.state != old_state:
@@ -140,10 +114,56 @@ def add_response(
         summary=f"Recorded a {data.kind} from {recipient.official.name}"
         f" received {data.received_on.isoformat()}",
         changes=changes,
-        at=now,
+        at=response.created_at,
     )
+
+
+def _add(
+    actor: Actor,
+    letter: Letter,
+    recipient: Recipient,
+    data: ResponseInput,
+    now: datetime,
+    stored: files.StoredFile | None,
+) -> Response:
+    response = Response(
+        letter=letter,
+        recipient=recipient,
+        received_on=data.received_on,
+        channel=data.channel,
+        kind=data.kind,
+        summary=data.summary.strip(),
+        body=data.body.strip(),
+        created_by_id=actor.user_id,
+        created_at=now,
+        answers=[DemandAnswer(demand_id=d, stance=s) for d, s in data.stances.items()],
+    )
+    if stored:
+        _attach(response, stored)
+    db.session.add(response)
+    old_state = recipient.state
+    if data.kind in CLOSING_KINDS:
+        recipient.state = "responded"
+        recipient.responded_on = _earliest(recipient.responded_on, data.received_on)
+    else:
+        recipient.acknowledged_on = _earliest(recipient.acknowledged_on, data.received_on)
+    db.session.flush()
+    _audit(actor, response, old_state, data)
     planning.sync_recipient_reminders(recipient, now)
     return response
+
+
+def add_response(
+    actor: Actor,
+    letter: Letter,
+    data: ResponseInput,
+    now: datetime,
+    stored: files.StoredFile | None = None,
+) -> Response:
+    """Validate and add the response inside the caller's transaction: updates the
+    recipient, audits, re-plans its reminders and flushes; never commits."""
+    recipient = _check(letter, data, organisation_today(now), None)
+    return _add(actor, letter, recipient, data, now, stored)
 
 
 def record_response(
@@ -153,21 +173,16 @@ def record_response(
     now: datetime,
     upload: files.Upload | None = None,
 ) -> Response:
-    """Validate, store the response and its file, update the recipient, re-plan, commit."""
-    _check(letter, data, organisation_today(now), upload)
-    stored = files.store(upload) if upload else None
+    """Validate, store the response and its file, update the recipient, re-plan: one
+    transaction. A concurrent change of the recipient is a conflict on `recipient_id`."""
+    recipient = _check(letter, data, organisation_today(now), upload)
     try:
-        response = add_response(actor, letter, data, now, stored)
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        files.remove(stored and stored.key)
-        raise ResponseError(
-            {"recipient_id": "Someone changed this recipient meanwhile. Check and save again."},
-            409,
-        ) from error
-    except BaseException:
-        db.session.rollback()
-        files.remove(stored and stored.key)
-        raise
+        with transaction(current=recipient):
+            stored = files.store(upload) if upload is not None else None
+            if stored is not None:
+                on_rollback(lambda: files.remove(stored.key))
+            response = _add(actor, letter, recipient, data, now, stored)
+    except EditConflict as conflict:
+        message = "Someone changed this recipient meanwhile. Check and save again."
+        raise ServiceError(kind="conflict", fields={"recipient_id": message}) from conflict
     return response

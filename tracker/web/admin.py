@@ -7,10 +7,18 @@ from sqlalchemy import func, select
 
 from tracker.auth import current_actor, requires
 from tracker.domain.bounds import parse_id
+from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import AuditEvent, OutboxMessage, User
 from tracker.services import accounts
-from tracker.web.forms.accounts import PasswordResetForm, UserCreateForm, UserEditForm
+from tracker.services.errors import ServiceError
+from tracker.web.forms.accounts import (
+    PasswordResetForm,
+    UserCreateForm,
+    UserEditForm,
+    show_account_errors,
+)
+from tracker.web.forms.common import form_version
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,9 +50,9 @@ def create_user():
                 role=form.role.data,
                 password=form.password.data,
             )
-        except accounts.AccountError as error:
-            getattr(form, error.field or "email").errors.append(str(error))
-            status = 400
+        except ServiceError as error:
+            show_account_errors(form, error, general_on=form.email)
+            status = status_for(error)
         else:
             flash(f"Created {user.email}. Give them their password in person.", "success")
             return redirect(url_for("admin.users"))
@@ -75,11 +83,11 @@ def edit_user(user_id: int):
                 name=form.name.data,
                 role=form.role.data,
                 active=form.active.data,
-                expected_version=parse_id(form.version.data) or 0,
+                expected_version=form_version(form),
             )
-        except (accounts.AccountError, ValueError) as error:
-            flash(str(error), "error")
-            status = 409 if "meanwhile" in str(error) else 400
+        except ServiceError as error:
+            flash(error.message, "error")
+            status = status_for(error)
         else:
             flash(f"Saved {user.email}.", "success")
             return redirect(url_for("admin.users"))

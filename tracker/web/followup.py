@@ -14,10 +14,13 @@ from wtforms import IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
 from tracker.auth import current_actor, requires
+from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import Recipient, Reminder, utcnow
 from tracker.services import followup
+from tracker.services.errors import ServiceError
 from tracker.settings import organisation_today
+from tracker.web.forms.common import place_field_errors
 
 bp = Blueprint("followup", __name__)
 
@@ -55,14 +58,13 @@ def _back(recipient: Recipient, message: str):
     return redirect(letter_page(recipient.letter_id, recipient.id))
 
 
-def _refused(recipient: Recipient, error: followup.FollowUpError, template: str, **context):
-    """Show why the action could not be done, next to its form when it has one."""
+def _refused(recipient: Recipient, error: ServiceError, template: str, **context):
+    """Show why the action could not be done, next to its form's input when it has one."""
     form = context.get("form")
-    if form is not None and error.field in getattr(form, "_fields", {}):
-        form[error.field].errors = [str(error)]
-    else:
-        flash(str(error), "error")
-    return _page(template, recipient, **context), error.status
+    general = place_field_errors(form, error) if form is not None else [error.message]
+    for message in general:
+        flash(message, "error")
+    return _page(template, recipient, **context), status_for(error)
 
 
 def _page(template: str, recipient: Recipient, **context):
@@ -78,7 +80,7 @@ def _simple_action(recipient_id: int, action, done: str):
     now = utcnow()
     try:
         action(recipient, now)
-    except followup.FollowUpError as error:
+    except ServiceError as error:
         return _refused(recipient, error, "followup/refused.html")
     return _back(recipient, done.format(official=recipient.official.name))
 
@@ -131,7 +133,7 @@ def _days_page(recipient_id: int, kind: str):
             followup.extend_clock(current_actor(), recipient, form.days.data, today, now)
             return _back(recipient, f"The deadline of {recipient.official.name} is extended.")
         until = followup.snooze(current_actor(), recipient, form.days.data, today, now)
-    except followup.FollowUpError as error:
+    except ServiceError as error:
         return _refused(recipient, error, "followup/days.html", **context)
     return _back(
         recipient,
@@ -161,7 +163,7 @@ def follow_up_form(recipient_id: int):
         return _page("followup/follow_up.html", recipient, form=form), status
     try:
         followup.mark_follow_up_sent(current_actor(), recipient, utcnow())
-    except followup.FollowUpError as error:
+    except ServiceError as error:
         return _refused(recipient, error, "followup/follow_up.html", form=form)
     return _back(recipient, f"Follow-up to {recipient.official.name} recorded.")
 
@@ -176,6 +178,6 @@ def retry(reminder_id: int):
     recipient = reminder.recipient
     try:
         followup.retry_reminder(current_actor(), reminder, utcnow())
-    except followup.FollowUpError as error:
+    except ServiceError as error:
         return _refused(recipient, error, "followup/refused.html")
     return _back(recipient, "The reminder will be sent again at the next sweep.")

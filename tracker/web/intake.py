@@ -13,14 +13,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user
 
 from tracker.auth import current_actor, requires
+from tracker.errors import status_for
 from tracker.models import utcnow
 from tracker.services import intake
-from tracker.services.intake import IntakeError, NewLetter, StagedLetter
+from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.intake import NewLetter, StagedLetter
+from tracker.web.forms.common import place_field_errors
 from tracker.web.forms.intake import (
     IntakeStartForm,
     ReviewForm,
     fill_review,
-    mark_created,
     offer_matches,
     passages,
     place_errors,
@@ -29,10 +31,6 @@ from tracker.web.forms.intake import (
 )
 
 bp = Blueprint("intake", __name__, url_prefix="/letters/intake")
-
-
-def _status(error: IntakeError) -> int:
-    return 413 if error.too_large else 400
 
 
 def _render_start(form: IntakeStartForm, status: int = 200, general: Sequence[str] = ()):
@@ -63,12 +61,14 @@ def _read(form: IntakeStartForm) -> NewLetter:
     has_file = bool(upload and upload.filename)
     has_text = bool((form.text.data or "").strip())
     if has_file and has_text:
-        raise IntakeError({"file": "Upload a file or paste the text, not both."})
+        raise ServiceError.invalid({"file": "Upload a file or paste the text, not both."})
     if has_file:
         return intake.read_upload(current_user.id, upload.filename, upload.read(), utcnow())
     if has_text:
         return intake.read_pasted(current_user.id, form.text.data, utcnow())
-    raise IntakeError({"file": "Choose a file to upload, or paste the text of the letter."})
+    raise ServiceError.invalid(
+        {"file": "Choose a file to upload, or paste the text of the letter."}
+    )
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -81,11 +81,9 @@ def start():
         return _render_start(form, 400)
     try:
         new = _read(form)
-    except IntakeError as error:
-        for field, message in error.errors.items():
-            target = form.text if field == "text" else form.file
-            target.errors = [*target.errors, message]
-        return _render_start(form, _status(error))
+    except ServiceError as error:
+        general = place_field_errors(form, error, rename={"": "file"})
+        return _render_start(form, status_for(error), general)
     review = ReviewForm(formdata=None)
     fill_review(
         review, new.staged.key, new.parsed, current_app.config["TRACKER_RESPONSE_WINDOW_DAYS"]
@@ -104,21 +102,20 @@ def confirm():
         return redirect(url_for("letters.show", letter_id=saved))
     try:
         staged = intake.load_staged(key, current_user.id)
-    except IntakeError as error:
-        return _render_start(IntakeStartForm(formdata=None), 400, list(error.errors.values()))
+    except ServiceError as error:
+        return _render_start(IntakeStartForm(formdata=None), status_for(error), [error.message])
     if not form.validate():
         return _render_review(form, staged, status=400)
     review = read_review(form)
     try:
         letter = intake.confirm_intake(current_actor(), review.letter, utcnow())
-    except intake.AlreadyClaimed as claimed:
-        if claimed.letter_id is not None:
-            return redirect(url_for("letters.show", letter_id=claimed.letter_id))
-        return _render_review(form, staged, status=409, general=[str(claimed)])
-    except IntakeError as error:
-        mark_created(form, review, error.created)
-        general = place_errors(form, review, error.errors)
-        return _render_review(form, staged, status=_status(error), general=general)
+    except EditConflict as claimed:  # submitted twice: the first submit saves the letter
+        if claimed.current is not None:
+            return redirect(url_for("letters.show", letter_id=claimed.current))
+        return _render_review(form, staged, status=409, general=[claimed.message])
+    except ServiceError as error:
+        general = place_errors(form, review, error)
+        return _render_review(form, staged, status=status_for(error), general=general)
     clocks = (
         "the response clocks are running"
         if letter.sent_on

@@ -17,12 +17,14 @@ from flask_login import current_user
 from tracker.auth import current_actor, requires
 from tracker.domain import mail_text
 from tracker.domain.mail_reading import read_message
+from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import STANCES, Letter, MailAttachment, MailMessage, utcnow
 from tracker.queries import mailbox as mail_queries
 from tracker.queries.letters.page import load_letter
-from tracker.services.mailbox import MailboxError, lookup, sending, storage, triage
-from tracker.services.responses import ResponseError, ResponseInput
+from tracker.services.errors import ServiceError
+from tracker.services.mailbox import lookup, sending, storage, triage
+from tracker.services.responses import ResponseInput
 from tracker.settings import organisation_today
 from tracker.web.forms.letters import STANCE_CHOICES, ResponseForm, stance_field_name
 
@@ -54,9 +56,9 @@ def upload():
     raw = storage_file.stream.read(triage.MAX_UPLOAD + 1) if storage_file else b""
     try:
         taken = triage.upload(raw, utcnow())
-    except MailboxError as error:
+    except ServiceError as error:
         flash(str(error), "error")
-        return redirect(url_for("mailbox.triage_page")), error.status
+        return redirect(url_for("mailbox.triage_page")), status_for(error)
     if taken.outcome == "duplicate":
         flash("This message was already received.", "info")
         return redirect(url_for("mailbox.triage_page"))
@@ -95,9 +97,9 @@ def decide(message_id: int):
             triage.attach(current_actor(), message, int(raw) if raw.isdigit() else -1, utcnow())
         else:
             triage.dismiss(current_actor(), message, action, utcnow())
-    except MailboxError as error:
+    except ServiceError as error:
         flash(str(error), "error")
-        return redirect(url_for("mailbox.show", message_id=message_id)), error.status
+        return redirect(url_for("mailbox.show", message_id=message_id)), status_for(error)
     flash("Done.", "success")
     return redirect(url_for("mailbox.triage_page"))
 
@@ -159,9 +161,9 @@ def review(message_id: int):
     elif form.validate():
         try:
             triage.review(current_actor(), message, _review_data(message, form), utcnow())
-        except (ResponseError, MailboxError) as error:
-            errors = getattr(error, "errors", None) or {"review": str(error)}
-            status = getattr(error, "status", 400)
+        except ServiceError as error:
+            errors = error.fields or {"review": error.message}
+            status = status_for(error)
         else:
             flash("Reply reviewed and recorded as a response.", "success")
             return redirect(url_for("letters.show", letter_id=letter.id, _anchor="responses"))
@@ -186,9 +188,9 @@ def send_letter(letter_id: int):
     if request.method == "POST":
         try:
             sending.queue(current_actor(), letter, utcnow())
-        except MailboxError as error:
+        except ServiceError as error:
             flash(str(error), "error")
-            return redirect(url_for("mailbox.send_letter", letter_id=letter_id)), error.status
+            return redirect(url_for("mailbox.send_letter", letter_id=letter_id)), status_for(error)
         sending.send_due(utcnow(), limit=1)
         flash("The letter was handed to the mail server.", "success")
         return redirect(url_for("letters.show", letter_id=letter_id))

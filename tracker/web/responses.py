@@ -6,11 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from tracker.auth import current_actor, requires
 from tracker.domain.bounds import parse_id
+from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import STANCES, Response, utcnow
 from tracker.queries.letters.page import load_letter
 from tracker.services import files
-from tracker.services.responses import ResponseError, ResponseInput, record_response
+from tracker.services.errors import ServiceError
+from tracker.services.responses import ResponseInput, record_response
+from tracker.web.forms.common import add_error
 from tracker.web.forms.letters import STANCE_CHOICES, ResponseForm, stance_field_name
 from tracker.web.letters.editing import upload_from
 
@@ -24,6 +27,19 @@ def _stances(letter) -> dict[int, str]:
         value = request.form.get(stance_field_name(demand), "not_addressed")
         chosen[demand.id] = value if value in STANCES else value[:20]
     return chosen
+
+
+def place_errors(form: ResponseForm, letter, error: ServiceError) -> dict[str, str]:
+    """Messages next to the form's inputs; the others by the name the page shows them
+    under (the stance selects, outside the WTForms form, by their input's name)."""
+    selects = {f"stances[{demand.id}]": stance_field_name(demand) for demand in letter.demands}
+    leftover = {}
+    for key, message in (error.fields or {"": error.message}).items():
+        if key in form._fields:
+            add_error(form[key], message)
+        else:
+            leftover[selects.get(key, key)] = message
+    return leftover
 
 
 def _render(form: ResponseForm, letter, stances: dict[int, str], errors: dict[str, str]):
@@ -64,14 +80,8 @@ def new(letter_id: int):
     )
     try:
         record_response(current_actor(), letter, data, utcnow(), upload_from(form.file.data))
-    except ResponseError as error:
-        leftover = {}
-        for key, message in error.errors.items():
-            if key in form._fields:
-                form[key].errors = [*form[key].errors, message]
-            else:
-                leftover[key] = message
-        return _render(form, letter, stances, leftover), error.status
+    except ServiceError as error:
+        return _render(form, letter, stances, place_errors(form, letter, error)), status_for(error)
     flash("Response recorded.", "success")
     return redirect(url_for("letters.show", letter_id=letter.id, _anchor="responses"))
 

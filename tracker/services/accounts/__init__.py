@@ -20,14 +20,15 @@ from tracker.services.accounts.passwords import (
 )
 from tracker.services.accounts.throttle import ThrottlePolicy
 from tracker.services.audit import Actor, apply_changes, record
+from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.transaction import transaction
+
+USER_CHANGED = "Someone else changed this user meanwhile. Reload and try again."
 
 
-class AccountError(ValueError):
+def _refused(message: str, field: str) -> ServiceError:
     """A request about accounts that cannot be carried out; the message is for the user."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    return ServiceError(message, fields={field: message})
 
 
 @dataclass(frozen=True)
@@ -52,72 +53,70 @@ def _audit_label(email: str, user: User | None) -> str:
 def authenticate(
     email: str, password: str, ip_address: str, policy: ThrottlePolicy, now: datetime
 ) -> LoginResult:
-    """Count the attempt, then (if allowed) check the password; audit and commit either way."""
+    """Count the attempt, then (if allowed) check the password; audit either way.
+
+    One transaction: the count, the check and the audit event commit together, so a
+    parallel burst of guesses is counted in full before any of them is evaluated.
+    """
     email = normalise_email(email)
     user = find_user_by_email(email)
     actor = Actor(user_id=None, label=_audit_label(email, user), ip_address=ip_address)
-    known = throttle.is_known_address(user.id if user else None, ip_address, now)
-    attempt = throttle.count_attempt(email, ip_address, known, policy, now)
-    if attempt.alarm and user is not None:
-        security_mail.tell_owner_about_failures(user, now)
-    if not attempt.allowed:
+    user_id = user.id if user else None
+    with transaction():
+        known = throttle.is_known_address(user_id, ip_address, now)
+        attempt = throttle.count_attempt(email, ip_address, known, policy, now)
+        if attempt.alarm and user is not None:
+            security_mail.tell_owner_about_failures(user, now)
+        if not attempt.allowed:
+            record(
+                actor,
+                "login.throttled",
+                entity_type="user",
+                entity_id=user_id,
+                summary="Too many failed logins",
+            )
+            return LoginResult(user=None, throttled=True)
+        if user is None:
+            spend_verification_time(password)
+        if user is None or not (verify_password(user.password_hash, password) and user.is_active):
+            record(
+                actor,
+                "login.failure",
+                entity_type="user",
+                entity_id=user_id,
+                summary="Failed login",
+            )
+            return LoginResult(user=None)
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = now
+        throttle.forget_success(attempt)
         record(
-            actor,
-            "login.throttled",
+            Actor(user.id, user.email, ip_address),
+            "login.success",
             entity_type="user",
-            entity_id=user.id if user else None,
-            summary="Too many failed logins",
+            entity_id=user.id,
+            summary="Logged in",
         )
-        db.session.commit()
-        return LoginResult(user=None, throttled=True)
-
-    if user is None:
-        spend_verification_time(password)
-        valid = False
-    else:
-        valid = verify_password(user.password_hash, password) and user.is_active
-    if not valid:
-        record(
-            actor,
-            "login.failure",
-            entity_type="user",
-            entity_id=user.id if user else None,
-            summary="Failed login",
-        )
-        db.session.commit()
-        return LoginResult(user=None)
-
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = now
-    throttle.forget_success(attempt)
-    record(
-        Actor(user.id, user.email, ip_address),
-        "login.success",
-        entity_type="user",
-        entity_id=user.id,
-        summary="Logged in",
-    )
-    db.session.commit()
     return LoginResult(user=user)
 
 
 def log_out(actor: Actor, user: User) -> None:
     """Logging out ends every session of this user, on every device."""
-    user.end_sessions()
-    record(actor, "logout", entity_type="user", entity_id=user.id, summary="Logged out")
-    db.session.commit()
+    with transaction():
+        user.end_sessions()
+        record(actor, "logout", entity_type="user", entity_id=user.id, summary="Logged out")
 
 
 def _check_password(password: str, *user_inputs: str) -> None:
     problem = password_problem(password, user_inputs)
     if problem:
-        raise AccountError(problem, "password")
+        raise _refused(problem, "password")
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}.", "role")
+        raise _refused(f"Unknown role {role!r}.", "role")
 
 
 def create_user(actor: Actor, *, email: str, name: str, role: str, password: str) -> User:
@@ -125,21 +124,24 @@ def create_user(actor: Actor, *, email: str, name: str, role: str, password: str
     _check_role(role)
     _check_password(password, email, name)
     if find_user_by_email(email) is not None:
-        raise AccountError("A user with this email already exists.", "email")
-    user = User(
-        email=email, name=name.strip() or email, role=role, password_hash=hash_password(password)
-    )
-    db.session.add(user)
-    db.session.flush()
-    record(
-        actor,
-        "user.create",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"Created {role} {email}",
-        changes={"email": [None, email], "role": [None, role]},
-    )
-    db.session.commit()
+        raise _refused("A user with this email already exists.", "email")
+    with transaction():
+        user = User(
+            email=email,
+            name=name.strip() or email,
+            role=role,
+            password_hash=hash_password(password),
+        )
+        db.session.add(user)
+        db.session.flush()
+        record(
+            actor,
+            "user.create",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"Created {role} {email}",
+            changes={"email": [None, email], "role": [None, role]},
+        )
     return user
 
 
@@ -148,37 +150,41 @@ def update_user(
 ) -> User:
     _check_role(role)
     if user.version != expected_version:
-        raise AccountError("Someone else changed this user meanwhile. Reload and try again.")
+        raise EditConflict(user, USER_CHANGED)
     if user.id == actor.user_id and (role != "admin" or not active):
-        raise AccountError("You cannot remove your own admin role or deactivate yourself.", "role")
-    new_values = {"name": name.strip() or user.email, "role": role, "is_active_account": active}
-    changes = apply_changes(user, new_values)
-    if not changes:
-        return user
-    if "is_active_account" in changes or "role" in changes:
-        user.end_sessions()
-    record(
-        actor,
-        "user.update",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"Updated {user.email}",
-        changes=changes,
-    )
-    db.session.commit()
+        raise _refused("You cannot remove your own admin role or deactivate yourself.", "role")
+    with transaction(current=user, conflict_message=USER_CHANGED):
+        new_values = {"name": name.strip() or user.email, "role": role, "is_active_account": active}
+        changes = apply_changes(user, new_values)
+        if not changes:
+            return user
+        if "is_active_account" in changes or "role" in changes:
+            user.end_sessions()
+        record(
+            actor,
+            "user.update",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"Updated {user.email}",
+            changes=changes,
+        )
     return user
 
 
 def set_password(actor: Actor, user: User, new_password: str) -> None:
     """Set a password and end the user's sessions everywhere."""
     _check_password(new_password, user.email, user.name)
-    user.password_hash = hash_password(new_password)
-    user.end_sessions()
-    action = "user.password_change" if actor.user_id == user.id else "user.password_reset"
-    record(
-        actor, action, entity_type="user", entity_id=user.id, summary=f"Password of {user.email}"
-    )
-    db.session.commit()
+    with transaction():
+        user.password_hash = hash_password(new_password)
+        user.end_sessions()
+        action = "user.password_change" if actor.user_id == user.id else "user.password_reset"
+        record(
+            actor,
+            action,
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"Password of {user.email}",
+        )
 
 
 def change_own_password(
@@ -190,44 +196,49 @@ def change_own_password(
 ) -> None:
     """Check the current password (throttled and audited like a login), then set the new one.
 
-    A stolen session must not become a way to guess the password behind it.
+    A stolen session must not become a way to guess the password behind it. A wrong
+    guess is counted and audited in its own transaction, which commits before the
+    refusal is raised.
     """
     current, new_password = passwords
-    attempt = throttle.count_attempt(f"password:{user.id}", actor.ip_address, True, policy, now)
-    if not attempt.allowed or not verify_password(user.password_hash, current):
+    with transaction():
+        attempt = throttle.count_attempt(f"password:{user.id}", actor.ip_address, True, policy, now)
         throttled = not attempt.allowed
-        record(
-            actor,
-            "user.password_check_throttled" if throttled else "user.password_check_failed",
-            entity_type="user",
-            entity_id=user.id,
-            summary="Wrong current password on the account page",
-        )
-        db.session.commit()
+        wrong = throttled or not verify_password(user.password_hash, current)
+        if wrong:
+            record(
+                actor,
+                "user.password_check_throttled" if throttled else "user.password_check_failed",
+                entity_type="user",
+                entity_id=user.id,
+                summary="Wrong current password on the account page",
+            )
+    if wrong:
         message = (
             "Too many wrong passwords. Wait a few minutes and try again."
             if throttled
             else "The current password is not right."
         )
-        raise AccountError(message, "current_password")
-    throttle.forget_success(attempt)
-    set_password(actor, user, new_password)
+        raise _refused(message, "current_password")
+    with transaction():
+        throttle.forget_success(attempt)
+        set_password(actor, user, new_password)
 
 
 def update_preferences(actor: Actor, user: User, *, timezone: str, delivery: str) -> None:
-    new_values = {"timezone": timezone, "reminder_delivery": delivery}
-    changes = apply_changes(user, new_values)
-    if not changes:
-        return
-    record(
-        actor,
-        "user.preferences",
-        entity_type="user",
-        entity_id=user.id,
-        summary="Changed reminder preferences",
-        changes=changes,
-    )
-    db.session.commit()
+    with transaction():
+        new_values = {"timezone": timezone, "reminder_delivery": delivery}
+        changes = apply_changes(user, new_values)
+        if not changes:
+            return
+        record(
+            actor,
+            "user.preferences",
+            entity_type="user",
+            entity_id=user.id,
+            summary="Changed reminder preferences",
+            changes=changes,
+        )
 
 
 def generate_password() -> str:

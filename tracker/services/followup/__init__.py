@@ -3,8 +3,9 @@ the staff actions on them.
 
 Here: the staff actions on one recipient or reminder (`pause_clock`, `resume_clock`,
 `extend_clock`, `snooze`, `withdraw_recipient`, `mark_follow_up_sent`,
-`retry_reminder`): they validate, write, audit, re-plan the reminders and COMMIT, like
-every other service; they raise `FollowUpError` with a message for the user.
+`retry_reminder`): they validate, then write, audit and re-plan the reminders in one
+transaction, like every other service; they raise `ServiceError` with a message for
+the user (on the field `days` when that is what is wrong).
 
 Elsewhere, each in its one home:
 
@@ -22,32 +23,29 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain import deadlines
 from tracker.domain.recipients import RUNNING_STATES
 from tracker.extensions import db
 from tracker.models import Recipient, Reminder
 from tracker.services.audit import Actor, apply_changes, record
+from tracker.services.errors import ServiceError
 from tracker.services.followup.planning import sync_recipient_reminders
+from tracker.services.transaction import transaction
 from tracker.settings import ladder_settings, organisation_today
 
 MAX_EXTENSION_DAYS = 365
 MAX_SNOOZE_DAYS = 90
 
 
-class FollowUpError(ValueError):
+def _refused(message: str, field: str | None = None) -> ServiceError:
     """A follow-up action that cannot be carried out; the message is for the user."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
+    return ServiceError(message, fields={field: message} if field else None)
 
 
 def _clock(recipient: Recipient) -> deadlines.ClockState:
     if recipient.due_on is None:
-        raise FollowUpError("This recipient has no response clock (the letter is not sent).")
+        raise _refused("This recipient has no response clock (the letter is not sent).")
     return deadlines.ClockState(
         due_on=recipient.due_on,
         paused_on=recipient.paused_on,
@@ -66,23 +64,21 @@ def _store_clock(recipient: Recipient, clock: deadlines.ClockState) -> dict[str,
     return apply_changes(recipient, new_values)
 
 
-# --- staff actions (each commits) --------------------------------------------------
+# --- staff actions (one transaction each) ------------------------------------------
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise FollowUpError(
-            "Someone else changed this recipient meanwhile. Reload the page and try again.",
-            status=409,
-        ) from error
+def _action(recipient: Recipient):
+    """The transaction of one staff action; a concurrent change of the recipient is refused."""
+    return transaction(
+        current=recipient,
+        conflict_message="Someone else changed this recipient meanwhile. "
+        "Reload the page and try again.",
+    )
 
 
 def _require_running(recipient: Recipient) -> None:
     if recipient.state not in RUNNING_STATES:
-        raise FollowUpError(f"This recipient is {recipient.state}: its clock no longer runs.")
+        raise _refused(f"This recipient is {recipient.state}: its clock no longer runs.")
 
 
 def _audit(actor: Actor, recipient: Recipient, action: str, summary: str, changes: dict) -> None:
@@ -109,72 +105,72 @@ def _start_of(today: date) -> datetime:
 def pause_clock(
     actor: Actor, recipient: Recipient, today: date, now: datetime | None = None
 ) -> None:
-    """Stop the recipient's clock (e.g. the official asked for time); commits."""
+    """Stop the recipient's clock (e.g. the official asked for time); one transaction."""
     _require_running(recipient)
     clock = _clock(recipient)
     if clock.is_paused:
-        raise FollowUpError("The clock is already paused.")
-    changes = _store_clock(recipient, deadlines.pause(clock, today))
-    _audit(
-        actor,
-        recipient,
-        "recipient.clock_paused",
-        f"Paused the clock for {_name(recipient)}",
-        changes,
-    )
-    sync_recipient_reminders(recipient, now or _start_of(today))
-    _commit()
+        raise _refused("The clock is already paused.")
+    with _action(recipient):
+        changes = _store_clock(recipient, deadlines.pause(clock, today))
+        _audit(
+            actor,
+            recipient,
+            "recipient.clock_paused",
+            f"Paused the clock for {_name(recipient)}",
+            changes,
+        )
+        sync_recipient_reminders(recipient, now or _start_of(today))
 
 
 def resume_clock(
     actor: Actor, recipient: Recipient, today: date, now: datetime | None = None
 ) -> None:
-    """Restart a paused clock with the days it had left; commits."""
+    """Restart a paused clock with the days it had left; one transaction."""
     _require_running(recipient)
     clock = _clock(recipient)
     if not clock.is_paused:
-        raise FollowUpError("The clock is not paused.")
+        raise _refused("The clock is not paused.")
     try:
         resumed = deadlines.resume(clock, today)
     except ValueError as error:
-        raise FollowUpError(str(error)) from error
-    changes = _store_clock(recipient, resumed)
-    _audit(
-        actor,
-        recipient,
-        "recipient.clock_resumed",
-        f"Resumed the clock for {_name(recipient)}",
-        changes,
-    )
-    sync_recipient_reminders(recipient, now or _start_of(today))
-    _commit()
+        raise _refused(str(error)) from error
+    with _action(recipient):
+        changes = _store_clock(recipient, resumed)
+        _audit(
+            actor,
+            recipient,
+            "recipient.clock_resumed",
+            f"Resumed the clock for {_name(recipient)}",
+            changes,
+        )
+        sync_recipient_reminders(recipient, now or _start_of(today))
 
 
 def extend_clock(
     actor: Actor, recipient: Recipient, days: int, today: date, now: datetime | None = None
 ) -> None:
-    """Give the official `days` more days (of the letter's kind); commits."""
+    """Give the official `days` more days (of the letter's kind); one transaction."""
     _require_running(recipient)
     if not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise FollowUpError(f"Give between 1 and {MAX_EXTENSION_DAYS} days.", field="days")
+        raise _refused(f"Give between 1 and {MAX_EXTENSION_DAYS} days.", field="days")
     clock = _clock(recipient)
-    changes = _store_clock(recipient, deadlines.extend(clock, days))
-    old_extension = recipient.extended_days or 0
-    recipient.extended_days = old_extension + days
-    changes["extended_days"] = [old_extension, recipient.extended_days]
-    _audit(
-        actor,
-        recipient,
-        "recipient.clock_extended",
-        f"Extended the deadline of {_name(recipient)} by {days} days",
-        changes,
-    )
-    sync_recipient_reminders(recipient, now or _start_of(today))
-    _commit()
+    with _action(recipient):
+        changes = _store_clock(recipient, deadlines.extend(clock, days))
+        old_extension = recipient.extended_days or 0
+        recipient.extended_days = old_extension + days
+        changes["extended_days"] = [old_extension, recipient.extended_days]
+        _audit(
+            actor,
+            recipient,
+            "recipient.clock_extended",
+            f"Extended the deadline of {_name(recipient)} by {days} days",
+            changes,
+        )
+        sync_recipient_reminders(recipient, now or _start_of(today))
 
 
 def snooze(actor: Actor, recipient: Recipient, days: int, today: date, now: datetime) -> datetime:
-    """No reminder about this recipient before `days` days from now; commits.
+    """No reminder about this recipient before `days` days from now; one transaction.
 
     Moves the pending reminders' next attempt, not their due time, so the official's
     deadline and the "days overdue" staff see stay true. A later change of the due
@@ -182,86 +178,86 @@ def snooze(actor: Actor, recipient: Recipient, days: int, today: date, now: date
     """
     _require_running(recipient)
     if not 1 <= days <= MAX_SNOOZE_DAYS:
-        raise FollowUpError(f"Snooze for between 1 and {MAX_SNOOZE_DAYS} days.", field="days")
+        raise _refused(f"Snooze for between 1 and {MAX_SNOOZE_DAYS} days.", field="days")
     until = now + timedelta(days=days)
-    pending = db.session.scalars(
-        select(Reminder).where(
-            Reminder.recipient_id == recipient.id,
-            Reminder.state == "pending",
-            Reminder.attempt_at < until,
+    with _action(recipient):
+        pending = db.session.scalars(
+            select(Reminder).where(
+                Reminder.recipient_id == recipient.id,
+                Reminder.state == "pending",
+                Reminder.attempt_at < until,
+            )
+        ).all()
+        for row in pending:
+            row.attempt_at = until
+        _audit(
+            actor,
+            recipient,
+            "recipient.reminders_snoozed",
+            f"Snoozed reminders about {_name(recipient)} for {days} days"
+            f" ({len(pending)} reminder{'s' if len(pending) != 1 else ''} moved)",
+            {"snoozed_until": [None, until.isoformat()]},
         )
-    ).all()
-    for row in pending:
-        row.attempt_at = until
-    _audit(
-        actor,
-        recipient,
-        "recipient.reminders_snoozed",
-        f"Snoozed reminders about {_name(recipient)} for {days} days"
-        f" ({len(pending)} reminder{'s' if len(pending) != 1 else ''} moved)",
-        {"snoozed_until": [None, until.isoformat()]},
-    )
-    _commit()
     return until
 
 
 def withdraw_recipient(actor: Actor, recipient: Recipient, now: datetime) -> None:
-    """The letter no longer waits on this recipient: cancels its unsent steps; commits."""
+    """The letter no longer waits on this recipient: cancels its unsent steps; one transaction."""
     if recipient.state == "withdrawn":
-        raise FollowUpError("This recipient is already withdrawn.")
-    old_state = recipient.state
-    recipient.state = "withdrawn"
-    _audit(
-        actor,
-        recipient,
-        "recipient.withdrawn",
-        f"Withdrew {_name(recipient)} from the letter",
-        {"state": [old_state, "withdrawn"]},
-    )
-    sync_recipient_reminders(recipient, now)
-    _commit()
+        raise _refused("This recipient is already withdrawn.")
+    with _action(recipient):
+        old_state = recipient.state
+        recipient.state = "withdrawn"
+        _audit(
+            actor,
+            recipient,
+            "recipient.withdrawn",
+            f"Withdrew {_name(recipient)} from the letter",
+            {"state": [old_state, "withdrawn"]},
+        )
+        sync_recipient_reminders(recipient, now)
 
 
 def mark_follow_up_sent(actor: Actor, recipient: Recipient, now: datetime) -> None:
-    """Staff sent a follow-up: cancel the unsent no-response and follow-up steps; commits.
+    """Staff sent a follow-up: cancel the unsent no-response and follow-up steps; one transaction.
 
     Escalation stays planned: if the follow-up goes unanswered too, it still comes.
     A follow-up letter entered in Tracker starts its own ladder.
     """
     _require_running(recipient)
     if recipient.followed_up_on is not None:
-        raise FollowUpError(f"A follow-up was already marked sent on {recipient.followed_up_on}.")
-    today = organisation_today(now)
-    recipient.followed_up_on = today
-    _audit(
-        actor,
-        recipient,
-        "recipient.follow_up_sent",
-        f"Marked a follow-up sent to {_name(recipient)}",
-        {"followed_up_on": [None, today.isoformat()]},
-    )
-    sync_recipient_reminders(recipient, now)
-    _commit()
+        raise _refused(f"A follow-up was already marked sent on {recipient.followed_up_on}.")
+    with _action(recipient):
+        today = organisation_today(now)
+        recipient.followed_up_on = today
+        _audit(
+            actor,
+            recipient,
+            "recipient.follow_up_sent",
+            f"Marked a follow-up sent to {_name(recipient)}",
+            {"followed_up_on": [None, today.isoformat()]},
+        )
+        sync_recipient_reminders(recipient, now)
 
 
 def retry_reminder(actor: Actor, reminder: Reminder, now: datetime) -> None:
-    """Send a failed reminder again at the next sweep; commits."""
+    """Send a failed reminder again at the next sweep; one transaction."""
     if reminder.state != "failed":
-        raise FollowUpError("Only a failed reminder can be retried.")
+        raise _refused("Only a failed reminder can be retried.")
     recipient = reminder.recipient
     _require_running(recipient)
-    _audit(
-        actor,
-        recipient,
-        "reminder.retried",
-        f"Retried the {reminder.kind.replace('_', ' ')} reminder about {_name(recipient)}",
-        {"state": ["failed", "pending"], "last_error": [reminder.last_error, ""]},
-    )
-    reminder.state = "pending"
-    reminder.attempt_at = now
-    reminder.attempts = 0
-    reminder.last_error = ""
-    reminder.refused_recipients = ""
-    reminder.lease_until = None
-    reminder.claimed_by = None
-    _commit()
+    with _action(recipient):
+        _audit(
+            actor,
+            recipient,
+            "reminder.retried",
+            f"Retried the {reminder.kind.replace('_', ' ')} reminder about {_name(recipient)}",
+            {"state": ["failed", "pending"], "last_error": [reminder.last_error, ""]},
+        )
+        reminder.state = "pending"
+        reminder.attempt_at = now
+        reminder.attempts = 0
+        reminder.last_error = ""
+        reminder.refused_recipients = ""
+        reminder.lease_until = None
+        reminder.claimed_by = None

@@ -5,12 +5,12 @@
 database. ``match_officials`` proposes directory entries for the people found.
 ``confirm_intake`` takes what staff confirmed on the review screen and creates, in
 one request, the officials to be added and the letter (through
-``letters.create_letter``, with the original file as its upload).
+``letters.create_letter``, with the original file as its upload), in ONE transaction:
+should the letter be refused at the last step, the new officials go with it.
 
-The directory service commits each official on its own, so everything that can be
-checked is checked before the first write; should the letter still be refused, the
-officials created so far are reported back (``IntakeError.created``) so that a
-corrected resubmission uses them instead of creating them twice.
+Refusals are ServiceErrors whose fields follow ReviewedLetter (``file``, ``text``,
+``subject``, ``recipients[2].name``, ``recipients[0].official_id`` for the row's
+choice of official); a message about the whole review has the key "".
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from tracker.extensions import db
 from tracker.models import Letter, Official
 from tracker.services import directory, files
 from tracker.services.audit import Actor
+from tracker.services.errors import ServiceError
 from tracker.services.intake import staging as intake_staging
-from tracker.services.intake.staging import AlreadyClaimed, StagedLetter, StagingExpired
+from tracker.services.intake.staging import StagedLetter
 from tracker.services.letters import (
     DemandInput,
     LetterInput,
@@ -43,12 +44,11 @@ from tracker.services.letters import (
     create_letter,
     next_reference,
 )
-from tracker.services.letters.checks import LetterError, check_letter
+from tracker.services.letters.checks import check_letter
+from tracker.services.transaction import transaction
 from tracker.settings import organisation_today
 
 __all__ = [
-    "AlreadyClaimed",
-    "IntakeError",
     "NewLetter",
     "ReviewedLetter",
     "ReviewedRecipient",
@@ -61,27 +61,6 @@ __all__ = [
 ]
 
 OFFICIAL_FIELD_MAX = 200
-
-
-class IntakeError(ValueError):
-    """The letter cannot be read or saved as given.
-
-    ``errors`` maps form fields ("file", "subject", "recipients-2-name", ...) to messages
-    ("" for messages about the whole form); ``created`` maps recipient rows to the
-    officials created before the letter was refused.
-    """
-
-    def __init__(
-        self,
-        errors: dict[str, str],
-        *,
-        too_large: bool = False,
-        created: dict[int, int] | None = None,
-    ) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-        self.too_large = too_large
-        self.created = created or {}
 
 
 @dataclass(frozen=True)
@@ -100,29 +79,29 @@ def _max_bytes() -> int:
 
 
 def read_upload(user_id: int, filename: str, data: bytes, now: datetime) -> NewLetter:
-    """Extract, stage and parse an uploaded letter file; IntakeError on the "file" field."""
+    """Extract, stage and parse an uploaded letter file; ServiceError on the "file" field."""
     limit = _max_bytes()
     if len(data) > limit:
-        raise IntakeError(
+        raise ServiceError.invalid(
             {"file": f"The file is too large: at most {limit / 1_048_576:g} MB."}, too_large=True
         )
     name = files.safe_name(filename or "")
     try:
         extracted = extract_text(name, data, max_bytes=limit)
     except UnreadableLetter as error:
-        raise IntakeError({"file": error.message}) from error
+        raise ServiceError.invalid({"file": error.message}) from error
     parsed = parse_letter(extracted.text)
     staged = intake_staging.stage(user_id, parsed.source_text, extracted.kind, name, data, now)
     return NewLetter(staged, parsed)
 
 
 def read_pasted(user_id: int, text: str, now: datetime) -> NewLetter:
-    """Stage and parse pasted text; IntakeError on the "text" field."""
+    """Stage and parse pasted text; ServiceError on the "text" field."""
     try:
         extracted = extract_pasted_text(text or "")
     except UnreadableLetter as error:
         message = error.message if (text or "").strip() else "Paste the text of the letter."
-        raise IntakeError({"text": message}) from None
+        raise ServiceError.invalid({"text": message}) from None
     parsed = parse_letter(extracted.text)
     staged = intake_staging.stage(user_id, parsed.source_text, "pasted", None, None, now)
     return NewLetter(staged, parsed)
@@ -134,10 +113,8 @@ def saved_letter_id(key: str) -> int | None:
 
 
 def load_staged(key: str, user_id: int) -> StagedLetter:
-    try:
-        return intake_staging.load(key, user_id)
-    except StagingExpired as error:
-        raise IntakeError({"": str(error)}) from error
+    """The staged letter under review, or a ServiceError when it is gone."""
+    return intake_staging.load(key, user_id)
 
 
 # --- matching -----------------------------------------------------------------------
@@ -203,7 +180,7 @@ def _original_upload(staged: StagedLetter, data: bytes | None) -> files.Upload |
     as_text = files.Upload(f"{staged.file_name}.txt", data)
     try:
         files.check_upload(as_text, _max_bytes())
-    except files.FileRejected:
+    except ServiceError:
         return files.Upload(f"{PurePath(staged.file_name).stem}.txt", staged.text.encode())
     return as_text
 
@@ -214,12 +191,12 @@ def _check_recipients(reviewed: ReviewedLetter) -> dict[str, str]:
     chosen: set[int] = set()
     new_names: set[str] = set()
     for index, row in enumerate(reviewed.recipients):
-        prefix = f"recipients-{index}-"
+        prefix = f"recipients[{index}]."
         if row.official_id is not None:
             if row.official_id not in existing:
-                errors[prefix + "match"] = "This official is no longer in the directory."
+                errors[prefix + "official_id"] = "This official is no longer in the directory."
             elif row.official_id in chosen:
-                errors[prefix + "match"] = "This official is already a recipient above."
+                errors[prefix + "official_id"] = "This official is already a recipient above."
             chosen.add(row.official_id)
             continue
         name = directory.clean_name(row.name)
@@ -231,7 +208,7 @@ def _check_recipients(reviewed: ReviewedLetter) -> dict[str, str]:
         elif name.lower() in new_names:
             errors[prefix + "name"] = "This name is already a new official above."
         elif found := directory.find_official_by_name(name):
-            errors[prefix + "match"] = (
+            errors[prefix + "official_id"] = (
                 f"{found.name} is already in the directory: choose “use existing”."
             )
         new_names.add(name.lower())
@@ -265,12 +242,14 @@ def _check_letter(
     reference = (reviewed.reference or "").strip() or next_reference(today)
     try:
         check_letter(data, reference, None, today, upload)
-    except LetterError as error:
-        return error.errors
+    except ServiceError as error:
+        return error.fields
     return {}
 
 
-def _create_officials(actor: Actor, reviewed: ReviewedLetter, created: dict[int, int]) -> None:
+def _create_officials(actor: Actor, reviewed: ReviewedLetter) -> dict[int, int]:
+    """The officials to add, by recipient row; inside the caller's transaction."""
+    created: dict[int, int] = {}
     for index, row in enumerate(reviewed.recipients):
         if row.official_id is not None:
             continue
@@ -282,44 +261,37 @@ def _create_officials(actor: Actor, reviewed: ReviewedLetter, created: dict[int,
                 institution=row.institution,
                 postal_address=row.postal_address,
             )
-        except directory.DirectoryError as error:
-            field_name = error.field if error.field in ("name", "title", "institution") else "name"
-            raise IntakeError({f"recipients-{index}-{field_name}": str(error)}) from error
+        except ServiceError as error:
+            field = next(iter(error.fields), "name")
+            field = field if field in ("name", "title", "institution") else "name"
+            raise ServiceError.invalid({f"recipients[{index}].{field}": error.message}) from error
         created[index] = official.id
+    return created
 
 
 def confirm_intake(actor: Actor, reviewed: ReviewedLetter, now: datetime) -> Letter:
-    """Create the new officials and the letter with its original file, or IntakeError.
+    """Create the new officials and the letter with its original file, all in one
+    transaction, or a ServiceError that leaves nothing behind.
 
-    AlreadyClaimed when the same review was submitted before (its `letter_id` is the
-    letter saved then, or None while that request is still running).
+    An EditConflict when the same review was submitted before: its `current` is the id
+    of the letter saved then, or None while that request is still running.
     """
     owner_id = actor.user_id or -1
-    try:
-        intake_staging.claim(reviewed.key)
-    except StagingExpired as error:
-        raise IntakeError({"": str(error)}) from error
-    created: dict[int, int] = {}
+    intake_staging.claim(reviewed.key)
     try:
         staged = load_staged(reviewed.key, owner_id)
         upload = _original_upload(staged, staged.original())
         errors = _check_recipients(reviewed) | _check_letter(reviewed, owner_id, upload, now)
         if errors:
-            raise IntakeError(errors)
-        _create_officials(actor, reviewed, created)
-        recipients = tuple(
-            RecipientInput(row.official_id or created[index], row.role)
-            for index, row in enumerate(reviewed.recipients)
-        )
-        data = replace(_letter_input(reviewed, owner_id, recipients), body=staged.text)
-        try:
+            raise ServiceError.invalid(errors)
+        with transaction():
+            created = _create_officials(actor, reviewed)
+            recipients = tuple(
+                RecipientInput(row.official_id or created[index], row.role)
+                for index, row in enumerate(reviewed.recipients)
+            )
+            data = replace(_letter_input(reviewed, owner_id, recipients), body=staged.text)
             letter = create_letter(actor, data, now, upload)
-        except LetterError as error:
-            raise IntakeError(error.errors, too_large=error.too_large) from error
-    except IntakeError as error:
-        intake_staging.release(reviewed.key)
-        error.created = created
-        raise
     except BaseException:
         intake_staging.release(reviewed.key)
         raise

@@ -26,27 +26,22 @@ from pathlib import Path
 
 from flask import current_app
 
+from tracker.services.errors import EditConflict, ServiceError
+
 MAX_AGE = timedelta(days=1)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 _ORIGINAL, _META, _CLAIM = "original", "letter.json", "claim"
 
 
-class StagingExpired(ValueError):
-    """The staged letter is gone (saved, expired or never there); the message is for staff."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This letter is no longer waiting for review (staged letters are kept for a day). "
-            "Upload the file or paste the text again."
-        )
+EXPIRED = (
+    "This letter is no longer waiting for review (staged letters are kept for a day). "
+    "Upload the file or paste the text again."
+)
 
 
-class AlreadyClaimed(ValueError):
-    """Another request is saving, or has saved, this staged letter."""
-
-    def __init__(self, letter_id: int | None) -> None:
-        super().__init__("This letter is being saved already.")
-        self.letter_id = letter_id
+def _expired() -> ServiceError:
+    """The staged letter is gone (saved, expired or never there): the review form is void."""
+    return ServiceError(EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,7 @@ def _root() -> Path:
 
 def _directory(key: str) -> Path:
     if not is_key(key):
-        raise StagingExpired()
+        raise _expired()
     return _root() / key
 
 
@@ -102,28 +97,29 @@ def load(key: str, user_id: int) -> StagedLetter:
     try:
         meta = json.loads((_directory(key) / _META).read_text())
     except (OSError, ValueError) as error:
-        raise StagingExpired() from error
+        raise _expired() from error
     if meta.get("user_id") != user_id:
-        raise StagingExpired()
+        raise _expired()
     return StagedLetter(key, user_id, meta["text"], meta["kind"], meta["file_name"])
 
 
 def claim(key: str) -> None:
-    """Take the staged letter for saving, once; AlreadyClaimed for every later request."""
+    """Take the staged letter for saving, once. Every later request gets an EditConflict
+    whose `current` is the id of the letter saved (None while that save still runs)."""
     path = _directory(key) / _CLAIM
     try:
         _write_private(path, b"")
     except FileExistsError as error:
-        raise AlreadyClaimed(saved_letter_id(key)) from error
+        raise EditConflict(saved_letter_id(key), "This letter is being saved already.") from error
     except FileNotFoundError as error:
-        raise StagingExpired() from error
+        raise _expired() from error
 
 
 def saved_letter_id(key: str) -> int | None:
     """The letter this staged letter was saved as, if it was."""
     try:
         raw = (_directory(key) / _CLAIM).read_text().strip()
-    except (OSError, StagingExpired):
+    except (OSError, ServiceError):
         return None
     return int(raw) if raw.isdigit() else None
 

@@ -1,22 +1,20 @@
 """Letters: create, edit, close, and demand outcomes, with validation, audit and clocks.
 
-Every function validates everything before it writes anything, owns its transaction
-and commits. Bad input raises LetterError (field -> message, the field named as the
-letter form names it, e.g. "demands-2-text"); a save based on a stale version raises
-EditConflict carrying what the database holds now.
+Every function validates everything before it writes anything and is one
+transaction (joined when a caller, such as the CSV import, already opened one). Bad
+input raises ServiceError with a message per field, named after LetterInput
+(`reference`, `recipients[0].official_id`, `demands[2].text`); a save based on a stale
+version raises EditConflict carrying what the database holds now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain import recipients as recipient_rules
 from tracker.domain.bounds import trailing_number
@@ -24,8 +22,10 @@ from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Demand, Letter, Recipient
 from tracker.services import files
 from tracker.services.audit import Actor, apply_changes, changes_between, record
+from tracker.services.errors import EditConflict, ServiceError
 from tracker.services.followup import planning
-from tracker.services.letters.checks import LetterError, Resolved, check_letter
+from tracker.services.letters.checks import Resolved, check_letter
+from tracker.services.transaction import on_commit, on_rollback, transaction
 from tracker.settings import organisation_today
 
 NOTE_MAX = 5000
@@ -67,15 +67,6 @@ class LetterInput:
     follows_up_id: int | None = None
     recipients: tuple[RecipientInput, ...] = ()
     demands: tuple[DemandInput, ...] = ()
-
-
-class EditConflict(Exception):
-    """Someone saved first. `current` is what the database holds now: the Letter for a
-    letter edit, the Demand for an outcome change."""
-
-    def __init__(self, current: Letter | Demand) -> None:
-        super().__init__("Someone else changed this meanwhile.")
-        self.current = current
 
 
 def next_reference(today: date) -> str:
@@ -213,30 +204,21 @@ def _update_clocks(letter: Letter, now: datetime, recount: bool) -> None:
     planning.sync_letter_reminders(letter, now)
 
 
-@contextmanager
-def _transaction(letter: Letter | None, stored: files.StoredFile | None) -> Iterator[None]:
-    """Commit what the block wrote, or undo all of it, the stored file included."""
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        files.remove(stored and stored.key)
-        if letter is None:
-            raise
-        raise EditConflict(letter) from error
-    except IntegrityError as error:
-        db.session.rollback()
-        files.remove(stored and stored.key)
-        if "reference" in str(error.orig).lower():
-            raise LetterError(
-                {"reference": "Another letter took this reference meanwhile; choose another."}
-            ) from error
-        raise
-    except BaseException:
-        db.session.rollback()
-        files.remove(stored and stored.key)
-        raise
+def _reference_taken(error: IntegrityError) -> ServiceError | None:
+    if "reference" not in str(error.orig).lower():
+        return None
+    return ServiceError.invalid(
+        {"reference": "Another letter took this reference meanwhile; choose another."}
+    )
+
+
+def _store(upload: files.Upload | None) -> files.StoredFile | None:
+    """Keep the upload; it is removed again if the transaction rolls back."""
+    if upload is None:
+        return None
+    stored = files.store(upload)
+    on_rollback(lambda: files.remove(stored.key))
+    return stored
 
 
 def _attach(letter: Letter, stored: files.StoredFile) -> None:
@@ -252,8 +234,8 @@ def create_letter(
     today = organisation_today(now)
     reference = (data.reference or "").strip() or next_reference(today)
     resolved = check_letter(data, reference, None, today, upload)
-    stored = files.store(upload) if upload else None
-    with _transaction(None, stored):
+    with transaction(on_integrity=_reference_taken):
+        stored = _store(upload)
         values = _scalar_values(data, resolved)
         letter = Letter(**values, created_at=now, updated_at=now)
         letter.status = "sent" if data.sent_on else "draft"
@@ -301,9 +283,9 @@ def update_letter(
     changes = changes_between(letter, values)
     before = _describe(letter, resolved)
     before_expects = _expectations(letter)
-    stored = files.store(upload) if upload else None
     old_file = (letter.file_key, letter.file_name)
-    with _transaction(letter, stored):
+    with transaction(current=letter, on_integrity=_reference_taken):
+        stored = _store(upload)
         for field, value in values.items():
             setattr(letter, field, value)
         letter.status = _status_for(letter, data.sent_on)
@@ -315,6 +297,7 @@ def update_letter(
         if stored:
             _attach(letter, stored)
             changes["file"] = [old_file[1], stored.name]
+            on_commit(lambda: files.remove(old_file[0]))
         if not changes:
             return letter
         # Touch the row even when only demands or recipients changed: the letter's
@@ -332,8 +315,6 @@ def update_letter(
             at=now,
         )
         _update_clocks(letter, now, recount=_timing_changed(changes, before_expects, letter))
-    if stored:
-        files.remove(old_file[0])
     return letter
 
 
@@ -341,7 +322,7 @@ def close_letter(actor: Actor, letter: Letter, now: datetime) -> Letter:
     """Close the letter: nobody is waited on any more and pending reminders are cancelled."""
     if letter.status == "closed":
         return letter
-    with _transaction(letter, None):
+    with transaction(current=letter):
         previous = letter.status
         letter.status = "closed"
         letter.closed_at = now
@@ -376,26 +357,24 @@ def set_demand_outcome(
         raise EditConflict(demand)
     note = (note or "").strip()
     if outcome not in DEMAND_OUTCOMES:
-        raise LetterError({"outcome": "Choose one of the listed outcomes."})
+        raise ServiceError.invalid({"outcome": "Choose one of the listed outcomes."})
     if len(note) > NOTE_MAX:
-        raise LetterError({"note": f"The note is too long (at most {NOTE_MAX} characters)."})
-    changes = apply_changes(demand, {"outcome": outcome, "outcome_note": note})
-    if not changes:
-        return demand
-    demand.outcome_changed_at = now
-    record(
-        actor,
-        "demand.outcome",
-        entity_type="demand",
-        entity_id=demand.id,
-        letter_id=demand.letter_id,
-        summary=f"Demand {demand.position} ({demand.title}): {outcome.replace('_', ' ')}",
-        changes=changes,
-        at=now,
-    )
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise EditConflict(demand) from error
+        raise ServiceError.invalid(
+            {"note": f"The note is too long (at most {NOTE_MAX} characters)."}
+        )
+    with transaction(current=demand):
+        changes = apply_changes(demand, {"outcome": outcome, "outcome_note": note})
+        if not changes:
+            return demand
+        demand.outcome_changed_at = now
+        record(
+            actor,
+            "demand.outcome",
+            entity_type="demand",
+            entity_id=demand.id,
+            letter_id=demand.letter_id,
+            summary=f"Demand {demand.position} ({demand.title}): {outcome.replace('_', ' ')}",
+            changes=changes,
+            at=now,
+        )
     return demand

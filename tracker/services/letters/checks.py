@@ -1,7 +1,7 @@
 """Validation of a letter before anything is written: every problem, each by its field.
 
-Field names follow the letter form (`recipients-0-official_id`, `demands-2-text`) so
-the web layer can show each message next to its input.
+Fields are named after LetterInput (`subject`, `recipients[0].official_id`,
+`demands[2].text`); the web layer maps them to its form's inputs.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tracker.models import (
     User,
 )
 from tracker.services import files
+from tracker.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from tracker.services.letters import LetterInput
@@ -36,15 +37,6 @@ SUBJECT_MAX = 500
 TITLE_MAX = 200
 WINDOW_MAX_DAYS = 3650
 FOLLOW_UP_CHAIN_MAX = 100
-
-
-class LetterError(ValueError):
-    """The letter cannot be saved as given; `errors` maps each field to a message."""
-
-    def __init__(self, errors: dict[str, str], too_large: bool = False) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-        self.too_large = too_large  # the web layer answers 413 rather than 400
 
 
 @dataclass(frozen=True)
@@ -130,7 +122,7 @@ def _check_recipients(
     }
     seen: set[int] = set()
     for index, item in enumerate(data.recipients):
-        prefix = f"recipients-{index}-"
+        prefix = f"recipients[{index}]."
         if item.official_id not in officials:
             errors[prefix + "official_id"] = "Unknown official: choose one from the list."
         elif item.official_id in seen:
@@ -162,7 +154,7 @@ def _check_demands(data: LetterInput, letter: Letter | None, errors: dict[str, s
     existing = {d.id: d for d in letter.demands} if letter else {}
     kept = set()
     for index, item in enumerate(data.demands):
-        prefix = f"demands-{index}-"
+        prefix = f"demands[{index}]."
         if not item.text.strip():
             errors[prefix + "text"] = "A demand needs its text; remove the row if it is not wanted."
         if len(item.title.strip()) > TITLE_MAX:
@@ -202,9 +194,9 @@ def check_letter(
     if upload is not None:
         try:
             files.check_upload(upload, current_app.config["MAX_UPLOAD_BYTES"])
-        except files.FileRejected as rejected:
-            errors["file"] = str(rejected)
-            too_large = rejected.too_large
+        except ServiceError as rejected:
+            errors["file"] = rejected.message
+            too_large = rejected.kind == "too_large"
     if errors:
-        raise LetterError(errors, too_large=too_large)
+        raise ServiceError.invalid(errors, too_large=too_large)
     return Resolved(reference=reference, officials=officials, watchers=watchers)

@@ -3,10 +3,9 @@
 `plan_import` reads the file and checks every row against the database without
 writing anything; the preview shows its report. `run_import` refuses a plan with any
 error, then creates the new campaigns, the new officials and the letters through the
-directory and letter services. Those services commit one record at a time, so the
-batch is made atomic by compensation: when a write fails half-way (someone took a
-reference meanwhile), every record this import created is deleted again before the
-error is reported, and the audit trail keeps both the creations and the undoing.
+directory and letter services, all inside ONE transaction that those services join:
+nobody else sees any of it before the whole file is in, and when a write fails
+half-way (someone took a reference meanwhile), nothing of it was ever committed.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
 from tracker.domain import csv_rows
 from tracker.domain import recipients as recipient_rules
@@ -24,11 +23,9 @@ from tracker.extensions import db
 from tracker.models import Campaign, Letter, Official, User
 from tracker.services import directory, letters
 from tracker.services.audit import Actor, record
+from tracker.services.errors import ServiceError
 from tracker.services.letters.checks import REFERENCE_MAX, SUBJECT_MAX, TITLE_MAX, WINDOW_MAX_DAYS
-
-
-class ImportFailed(ValueError):
-    """The import could not be completed; nothing it began is left in the database."""
+from tracker.services.transaction import transaction
 
 
 @dataclass
@@ -183,8 +180,8 @@ class _Checker:
             return
         try:
             directory.clean_campaign_values(name, "")
-        except directory.DirectoryError as error:
-            report.errors["campaign"] = str(error)
+        except ServiceError as error:
+            report.errors["campaign"] = error.message
             return
         plan.new_campaigns[key] = name
         report.creates.append(f"New campaign {name}")
@@ -205,8 +202,9 @@ class _Checker:
                 postal_address="",
                 notes="",
             )
-        except directory.DirectoryError as error:
-            report.errors[f"recipient_{index}_{error.field or 'name'}"] = str(error)
+        except ServiceError as error:
+            field_name = next(iter(error.fields), "name")
+            report.errors[f"recipient_{index}_{field_name}"] = error.message
             return
         plan.new_officials[key] = recipient
         report.creates.append(f"New official {recipient.name}")
@@ -270,75 +268,62 @@ def _create_letter(actor: Actor, cells: csv_rows.LetterCells, data, now: datetim
     return letter
 
 
-def run_import(actor: Actor, plan: ImportPlan, now: datetime, source: str = "") -> ImportResult:
-    """Create everything in the plan, or, if anything fails, nothing."""
-    if not plan.ok:
-        raise ImportFailed("The file has errors; nothing was imported.")
-    created: dict[str, list[int]] = {"letter": [], "official": [], "campaign": []}
-    try:
-        for name in plan.new_campaigns.values():
-            created["campaign"].append(directory.create_campaign(actor, name=name).id)
-        for cells in plan.new_officials.values():
-            official = directory.create_official(
-                actor,
-                name=cells.name,
-                title=cells.title,
-                institution=cells.institution,
-                country=cells.country,
-                email=cells.email,
-            )
-            created["official"].append(official.id)
-        ids = {
-            "campaign": {
-                name.lower(): i
-                for i, name in db.session.execute(select(Campaign.id, Campaign.name))
-            },
-            "official": _official_ids(),
-            "user": {
-                email.lower(): i for i, email in db.session.execute(select(User.id, User.email))
-            },
-            "letter": {},
-        }
-        for row in plan.rows:
-            data = _letter_input(row.letter, plan, ids)
-            letter = _create_letter(actor, row.letter, data, now)
-            created["letter"].append(letter.id)
-            ids["letter"][letter.reference.lower()] = letter.id
-    except (letters.LetterError, letters.EditConflict, directory.DirectoryError) as error:
-        db.session.rollback()
-        _undo(actor, created, source)
-        raise ImportFailed(
-            f"The import stopped at a conflict ({error}) and was undone; nothing was imported. "
-            "Check the file again."
-        ) from error
-    record(
-        actor,
-        "csv.import",
-        entity_type="letter",
-        summary=f"Imported {len(created['letter'])} letters from {source or 'a CSV file'}",
-        changes={"letters": [None, len(created["letter"])]},
-        at=now,
-    )
-    db.session.commit()
-    return ImportResult(len(created["letter"]), len(created["official"]), len(created["campaign"]))
-
-
-def _undo(actor: Actor, created: dict[str, list[int]], source: str) -> None:
-    letter_ids = created["letter"]
-    if letter_ids:
-        db.session.execute(
-            update(Letter).where(Letter.id.in_(letter_ids)).values(follows_up_id=None)
+def _create_directory(actor: Actor, plan: ImportPlan) -> tuple[int, int]:
+    for name in plan.new_campaigns.values():
+        directory.create_campaign(actor, name=name)
+    for cells in plan.new_officials.values():
+        directory.create_official(
+            actor,
+            name=cells.name,
+            title=cells.title,
+            institution=cells.institution,
+            country=cells.country,
+            email=cells.email,
         )
-        db.session.execute(delete(Letter).where(Letter.id.in_(letter_ids)))
-    if created["official"]:
-        db.session.execute(delete(Official).where(Official.id.in_(created["official"])))
-    if created["campaign"]:
-        db.session.execute(delete(Campaign).where(Campaign.id.in_(created["campaign"])))
-    record(
-        actor,
-        "csv.import_undone",
-        entity_type="letter",
-        summary=f"Undid a failed import from {source or 'a CSV file'}",
-        changes={kind: [ids, None] for kind, ids in created.items() if ids},
-    )
-    db.session.commit()
+    return len(plan.new_campaigns), len(plan.new_officials)
+
+
+def _ids() -> dict[str, dict[str, int]]:
+    return {
+        "campaign": {
+            name.lower(): i for i, name in db.session.execute(select(Campaign.id, Campaign.name))
+        },
+        "official": _official_ids(),
+        "user": {email.lower(): i for i, email in db.session.execute(select(User.id, User.email))},
+        "letter": {},
+    }
+
+
+def run_import(actor: Actor, plan: ImportPlan, now: datetime, source: str = "") -> ImportResult:
+    """Create everything in the plan in one transaction: all of it, or nothing.
+
+    A write refused half-way (a reference taken since the check, say) is a ServiceError
+    of kind conflict naming the line; nothing of the import was committed.
+    """
+    if not plan.ok:
+        raise ServiceError("The file has errors; nothing was imported.")
+    where = ""
+    try:
+        with transaction():
+            campaigns, officials = _create_directory(actor, plan)
+            ids = _ids()
+            for row in plan.rows:
+                where = f" at line {row.line}, letter {row.letter.reference}"
+                data = _letter_input(row.letter, plan, ids)
+                letter = _create_letter(actor, row.letter, data, now)
+                ids["letter"][letter.reference.lower()] = letter.id
+            record(
+                actor,
+                "csv.import",
+                entity_type="letter",
+                summary=f"Imported {len(plan.rows)} letters from {source or 'a CSV file'}",
+                changes={"letters": [None, len(plan.rows)]},
+                at=now,
+            )
+    except ServiceError as error:
+        raise ServiceError(
+            f"The import stopped{where} ({error.message}); nothing was imported. "
+            "Check the file again.",
+            kind="conflict",
+        ) from error
+    return ImportResult(len(plan.rows), officials, campaigns)

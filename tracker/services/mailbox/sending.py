@@ -26,8 +26,9 @@ from tracker.domain import ladder, mail_matching
 from tracker.extensions import db
 from tracker.models import Letter, LetterSend, MailDelivery, MailMessage
 from tracker.services.audit import Actor, record
+from tracker.services.errors import ServiceError
 from tracker.services.followup import planning
-from tracker.services.mailbox import MailboxError, applying, storage
+from tracker.services.mailbox import applying, storage
 from tracker.settings import organisation_today
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def queue(actor: Actor, letter: Letter, now: datetime) -> LetterSend:
     """Ask for the letter to be sent; refused when it is already queued or sent. Commits."""
     found = problems(letter)
     if found:
-        raise MailboxError(" ".join(found))
+        raise ServiceError(" ".join(found))
     send = send_record(letter)
     queued = db.session.execute(
         update(LetterSend)
@@ -120,7 +121,7 @@ def queue(actor: Actor, letter: Letter, now: datetime) -> LetterSend:
     )
     if queued.rowcount == 0:
         db.session.rollback()
-        raise MailboxError("This letter has already been sent, or is being sent.", 409)
+        raise ServiceError("This letter has already been sent, or is being sent.", kind="conflict")
     summary = f"Asked Tracker to send {letter.reference} by email"
     record(actor, "letter.send_queued", entity_type="letter", entity_id=letter.id,
            letter_id=letter.id, summary=summary, at=now)  # fmt: skip

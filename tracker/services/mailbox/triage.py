@@ -9,7 +9,8 @@ from sqlalchemy import update
 from tracker.extensions import db
 from tracker.models import MailMessage, Recipient
 from tracker.services.audit import Actor, record
-from tracker.services.mailbox import MailboxError, applying, intake
+from tracker.services.errors import ServiceError
+from tracker.services.mailbox import applying, intake
 from tracker.services.responses import ResponseError, ResponseInput, add_response
 
 DISMISSALS = {"not_reply": "not a reply", "spam": "spam"}
@@ -18,18 +19,18 @@ MAX_UPLOAD = 25 * 1024 * 1024
 
 def upload(raw: bytes, now: datetime) -> intake.Taken:
     if not raw.strip():
-        raise MailboxError("The file is empty.")
+        raise ServiceError("The file is empty.")
     if len(raw) > MAX_UPLOAD:
-        raise MailboxError("The file is too large (at most 25 MB).", 413)
+        raise ServiceError("The file is too large (at most 25 MB).", kind="too_large")
     return intake.take_safely(raw, now, source="upload")
 
 
 def attach(actor: Actor, message: MailMessage, recipient_id: int, now: datetime) -> None:
     if message.state != "triage":
-        raise MailboxError("This message has already been dealt with.", 409)
+        raise ServiceError("This message has already been dealt with.", kind="conflict")
     recipient = db.session.get(Recipient, recipient_id)
     if recipient is None:
-        raise MailboxError("Choose one of the letter's recipients.")
+        raise ServiceError("Choose one of the letter's recipients.")
     applying.attach(message, recipient, "staff", now, actor)
     message.decided_by_id, message.decided_at = actor.user_id, now
     db.session.commit()
@@ -37,9 +38,9 @@ def attach(actor: Actor, message: MailMessage, recipient_id: int, now: datetime)
 
 def dismiss(actor: Actor, message: MailMessage, state: str, now: datetime) -> None:
     if state not in DISMISSALS:
-        raise MailboxError("Choose “not a reply” or “spam”.")
+        raise ServiceError("Choose “not a reply” or “spam”.")
     if message.state != "triage":
-        raise MailboxError("This message has already been dealt with.", 409)
+        raise ServiceError("This message has already been dealt with.", kind="conflict")
     message.state, message.decided_by_id, message.decided_at = state, actor.user_id, now
     record(actor, "mail.dismissed", entity_type="mail_message", entity_id=message.id,
            summary=f"Marked a message from {message.from_address} as {DISMISSALS[state]}",
@@ -56,7 +57,7 @@ def review(actor: Actor, message: MailMessage, data: ResponseInput, now: datetim
     )
     if taken.rowcount == 0:
         db.session.rollback()
-        raise MailboxError("This reply has already been reviewed.", 409)
+        raise ServiceError("This reply has already been reviewed.", kind="conflict")
     db.session.refresh(message)
     assert message.recipient is not None
     try:

@@ -22,6 +22,7 @@ from tracker.domain import ladder
 from tracker.extensions import db
 from tracker.models import Letter, Recipient, Reminder, User, letter_watchers
 from tracker.services.reminders.email import digest_email, facts
+from tracker.services.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,16 @@ DIGEST_HOUR = 8
 
 
 def _move_last_digest(user_id: int, expected: datetime | None, new: datetime | None) -> bool:
-    """Compare-and-set on users.last_digest_at; commits. False if another process won."""
+    """Compare-and-set on users.last_digest_at, committed at once (before any sending).
+    False if another process won."""
     users = User.__table__
-    moved = db.session.execute(
-        update(users)
-        .where(users.c.id == user_id, users.c.last_digest_at.is_not_distinct_from(expected))
-        .values(last_digest_at=new)
-        .returning(users.c.id)
-    ).scalar()
-    db.session.commit()
+    with transaction():
+        moved = db.session.execute(
+            update(users)
+            .where(users.c.id == user_id, users.c.last_digest_at.is_not_distinct_from(expected))
+            .values(last_digest_at=new)
+            .returning(users.c.id)
+        ).scalar()
     return moved is not None
 
 
@@ -89,8 +91,8 @@ def send_due_digests(now: datetime, mailer: mail.Mailer) -> int:
         items = [facts(reminder, now) for reminder in _reminders_for(user, since, now)]
         if not items:
             continue
-        delivery = mailer.deliver(digest_email(user, items, mail.new_message_id("digest")), now)
-        db.session.commit()
+        with transaction():  # the outbox copy, or the refusal, is kept
+            delivery = mailer.deliver(digest_email(user, items, mail.new_message_id("digest")), now)
         if delivery.outcome == "sent":
             sent += 1
         elif delivery.outcome == "retry":

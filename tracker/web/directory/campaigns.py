@@ -9,11 +9,12 @@ from tracker.extensions import db
 from tracker.models import Campaign
 from tracker.queries import directory as directory_query
 from tracker.services import directory
+from tracker.services.errors import EditConflict, ServiceError
+from tracker.web.forms.common import form_version
 from tracker.web.forms.directory import (
     CampaignEditForm,
     CampaignForm,
     VersionedActionForm,
-    form_version,
     show_error,
 )
 
@@ -46,7 +47,7 @@ def new():
             campaign = directory.create_campaign(
                 current_actor(), name=form.name.data or "", description=form.description.data or ""
             )
-        except directory.DirectoryError as error:
+        except ServiceError as error:
             show_error(form, error)
             status = 400
         else:
@@ -75,13 +76,13 @@ def edit(campaign_id: int):
                 description=form.description.data or "",
                 expected_version=form_version(form),
             )
-        except directory.EditConflict as error:
+        except EditConflict as error:
             db.session.refresh(campaign)
-            flash(f"{error} Saving again replaces their version with yours.", "error")
+            flash(f"{error.message} Saving again replaces their version with yours.", "error")
             conflict = campaign
             form.version.data = str(campaign.version)
             status = 409
-        except directory.DirectoryError as error:
+        except ServiceError as error:
             show_error(form, error)
             status = 400
         else:
@@ -107,8 +108,8 @@ def _set_archived(campaign_id: int, archived: bool):
         directory.set_campaign_archived(
             current_actor(), campaign, archived, expected_version=form_version(form)
         )
-    except directory.EditConflict as error:
-        flash(str(error), "error")
+    except EditConflict as error:
+        flash(error.message, "error")
         db.session.refresh(campaign)
         return render_template(
             "campaigns/edit.html",

@@ -11,8 +11,10 @@ from tracker.extensions import db
 from tracker.models import Campaign, Official, utcnow
 from tracker.queries import directory as directory_query
 from tracker.services import directory
+from tracker.services.errors import EditConflict, ServiceError
 from tracker.settings import organisation_today
-from tracker.web.forms.directory import OfficialEditForm, OfficialForm, form_version, show_error
+from tracker.web.forms.common import form_version
+from tracker.web.forms.directory import OfficialEditForm, OfficialForm, show_error
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")
 
@@ -56,7 +58,7 @@ def new():
     if form.validate_on_submit():
         try:
             official = directory.create_official(current_actor(), **form.values())
-        except directory.DirectoryError as error:
+        except ServiceError as error:
             show_error(form, error)
             status = 400
         else:
@@ -103,13 +105,13 @@ def edit(official_id: int):
                 **form.values(),
                 expected_version=form_version(form),
             )
-        except directory.EditConflict as error:
+        except EditConflict as error:
             db.session.refresh(official)
-            flash(f"{error} Saving again replaces their version with yours.", "error")
+            flash(f"{error.message} Saving again replaces their version with yours.", "error")
             conflict = official
             form.version.data = str(official.version)
             status = 409
-        except directory.DirectoryError as error:
+        except ServiceError as error:
             show_error(form, error)
             status = 400
         else:

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
     HiddenField,
     PasswordField,
     RadioField,
@@ -20,6 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from tracker.services.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from tracker.services.errors import ServiceError
+from tracker.web.forms.common import add_error, place_field_errors
 
 ROLE_CHOICES = [
     SelectChoice("viewer", "Viewer: reads everything, changes nothing"),
@@ -120,3 +123,10 @@ __all__ = [
     "UserCreateForm",
     "UserEditForm",
 ]
+
+
+def show_account_errors(form: FlaskForm, error: ServiceError, general_on: Field) -> None:
+    """The accounts service's messages next to the inputs they name (its field names
+    are the forms' own); a message naming no input goes next to `general_on`."""
+    for message in place_field_errors(form, error):
+        add_error(general_on, message)

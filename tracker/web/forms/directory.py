@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
-from tracker.domain.bounds import parse_id
+from tracker.services.errors import ServiceError
+from tracker.web.forms.common import place_field_errors
 
 
 class OfficialForm(FlaskForm):
@@ -56,16 +57,8 @@ class VersionedActionForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
-def form_version(form: FlaskForm) -> int:
-    """The version the form was loaded at; garbage counts as stale (0)."""
-    return parse_id(form.version.data) or 0
-
-
-def show_error(form: FlaskForm, error: ValueError) -> None:
-    """The message next to the field it names, or as a flash when it names none."""
-    field_name = getattr(error, "field", None)
-    target = getattr(form, field_name, None) if field_name else None
-    if target is None:
-        flash(str(error), "error")
-    else:
-        target.errors = [*target.errors, str(error)]
+def show_error(form: FlaskForm, error: ServiceError) -> None:
+    """The directory service's message next to the input it names (its field names are
+    the form's own), or as a flash when it names none."""
+    for message in place_field_errors(form, error):
+        flash(message, "error")

@@ -35,9 +35,11 @@ from tracker.domain.letter_parsing import ParsedLetter, Span
 from tracker.domain.official_matching import EXACT, Match
 from tracker.extensions import db
 from tracker.models import Campaign, Official
+from tracker.services.errors import ServiceError
 from tracker.services.intake import ReviewedLetter, ReviewedRecipient
 from tracker.services.letters import DemandInput
 from tracker.web.forms.bounds import SaneDate
+from tracker.web.forms.common import place_field_errors
 from tracker.web.forms.letters import CHANNEL_CHOICES, DAY_KIND_CHOICES, ROLE_CHOICES
 
 NEW_OFFICIAL = "new"
@@ -333,29 +335,22 @@ def read_review(form: ReviewForm) -> Review:
     return Review(letter, tuple(recipient_rows), tuple(demand_rows))
 
 
-def place_errors(form: ReviewForm, review: Review, errors: dict[str, str]) -> list[str]:
-    """Put each message next to its field; return those that belong to no single field."""
-    general = []
-    for key, message in errors.items():
-        list_name, _, rest = key.partition("-")
-        index, _, name = rest.partition("-")
-        if list_name in ("recipients", "demands") and parse_id(index) is not None:
-            if list_name == "recipients":
-                entry = form.recipients.entries[review.recipient_rows[int(index)]].form
-                target = getattr(entry, name, None) or entry.match
-            else:
-                entry = form.demands.entries[review.demand_rows[int(index)]].form
-                target = getattr(entry, name, None) or entry.text
-        else:
-            target = form._fields.get(key) if key not in ("recipients", "demands") else None
-        if target is None:
-            general.append(message)
-        else:
-            target.errors = [*target.errors, message]
-    return general
+# The intake service names a row's choice of official after ReviewedRecipient.
+_ROW_INPUTS = {"official_id": "match"}
 
 
-def mark_created(form: ReviewForm, review: Review, created: dict[int, int]) -> None:
-    """Rows whose official was created before the letter was refused now use that official."""
-    for index, official_id in created.items():
-        form.recipients.entries[review.recipient_rows[index]].form.match.data = str(official_id)
+def place_errors(form: ReviewForm, review: Review, error: ServiceError) -> list[str]:
+    """Put each message of the intake service next to its input; return the others."""
+
+    def row_field(list_name: str, index: int, name: str):
+        if list_name == "recipients" and index < len(review.recipient_rows):
+            entry = form.recipients.entries[review.recipient_rows[index]].form
+            return entry._fields.get(_ROW_INPUTS.get(name, name)) or entry.match
+        if list_name == "demands" and index < len(review.demand_rows):
+            entry = form.demands.entries[review.demand_rows[index]].form
+            return entry._fields.get(name) or entry.text
+        return None
+
+    return place_field_errors(
+        form, error, rename={"recipients": "", "demands": ""}, row_field=row_field
+    )

@@ -6,14 +6,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from tracker.auth import current_actor, requires
-from tracker.domain.bounds import parse_id
 from tracker.domain.labels import OUTCOME_LABELS, STANCE_LABELS
+from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import Demand, Letter, utcnow
 from tracker.queries.letters.page import build_page, load_letter
 from tracker.services import directory, files
 from tracker.services import letters as letter_service
+from tracker.services.errors import EditConflict, ServiceError
 from tracker.settings import organisation_today
+from tracker.web.forms.common import add_error, form_version, place_field_errors
 from tracker.web.forms.letters import (
     ConfirmForm,
     DemandOutcomeForm,
@@ -32,6 +34,7 @@ from tracker.web.letters.form_input import (
 )
 
 FOLLOW_UP_SKIPS = ("met", "accepted", "withdrawn")
+NEW_OFFICIAL_INPUTS = ("name", "title", "institution", "country", "email")
 
 
 def upload_from(storage) -> files.Upload | None:
@@ -63,10 +66,14 @@ def _add_official(form: LetterForm) -> int:
             country=form.new_official_country.data or None,
             email=form.new_official_email.data or "",
         )
-    except directory.DirectoryError as error:
-        field = getattr(form, f"new_official_{error.field or 'name'}", form.new_official_name)
-        field.errors = [*field.errors, str(error)]
-        return 400
+    except ServiceError as error:
+        # The directory's field names, as the letter form's "new official" inputs.
+        general = place_field_errors(
+            form, error, rename={name: f"new_official_{name}" for name in NEW_OFFICIAL_INPUTS}
+        )
+        for message in general:
+            add_error(form.new_official_name, message)
+        return status_for(error)
     rows = form.recipients
     empty = next((r for r in rows if not (r.form.official.data or r.form.official_id.data)), None)
     row = empty or form.recipients.append_entry()
@@ -99,19 +106,18 @@ def _handle_form(form: LetterForm, letter: Letter | None, follows_up: Letter | N
         if letter is None:
             saved = letter_service.create_letter(current_actor(), parsed.data, now, upload)
         else:
-            version = parse_id(form.version.data) or -1
+            version = form_version(form)
             saved = letter_service.update_letter(
                 current_actor(), letter, parsed.data, version, now, upload
             )
-    except letter_service.LetterError as error:
-        general = place_errors(form, parsed, error.errors)
-        status = 413 if error.too_large else 400
-        return _render_form(form, letter, follows_up, general_errors=general), status
-    except letter_service.EditConflict as conflict:
+    except EditConflict as conflict:
         current = load_letter(conflict.current.id)
         form.version.data = str(current.version)
         changed = differences(letter_service.letter_input_from(current), parsed.data)
         return _render_form(form, current, follows_up, conflict=changed), 409
+    except ServiceError as error:
+        general = place_errors(form, parsed, error)
+        return _render_form(form, letter, follows_up, general_errors=general), status_for(error)
     flash(f"Saved letter {saved.reference}.", "success")
     return redirect(url_for("letters.show", letter_id=saved.id))
 
@@ -197,7 +203,7 @@ def close(letter_id: int):
     letter = load_letter(letter_id)
     try:
         letter_service.close_letter(current_actor(), letter, utcnow())
-    except letter_service.EditConflict:
+    except EditConflict:
         flash("Someone else changed this letter meanwhile; check it and close it again.", "error")
         return _render_show(letter_id, status=409)
     flash(f"Closed letter {letter.reference}; its pending reminders are cancelled.", "success")
@@ -212,17 +218,12 @@ def demand_outcome(demand_id: int):
     form = DemandOutcomeForm(prefix=f"d{demand.id}")
     if not form.validate():
         return _render_show(letter_id, {demand.id: form}, 400)
-    version = parse_id(form.version.data) or -1
+    version = form_version(form)
     try:
         letter_service.set_demand_outcome(
             current_actor(), demand, form.outcome.data, form.note.data or "", version, utcnow()
         )
-    except letter_service.LetterError as error:
-        for key, message in error.errors.items():
-            field = form[key] if key in form._fields else form.outcome
-            field.errors = [*field.errors, message]
-        return _render_show(letter_id, {demand.id: form}, 400)
-    except letter_service.EditConflict as conflict:
+    except EditConflict as conflict:
         current = db.session.get(Demand, conflict.current.id)
         db.session.refresh(current)
         form.version.data = str(current.version)
@@ -232,8 +233,12 @@ def demand_outcome(demand_id: int):
             f"{': ' + current.outcome_note if current.outcome_note else ''}. Your choice is "
             "kept below: save again to replace theirs."
         )
-        form.outcome.errors = [*form.outcome.errors, message]
+        add_error(form.outcome, message)
         return _render_show(letter_id, {demand.id: form}, 409)
+    except ServiceError as error:
+        for message in place_field_errors(form, error):
+            add_error(form.outcome, message)
+        return _render_show(letter_id, {demand.id: form}, status_for(error))
     flash(f"Demand {demand.position}: {OUTCOME_LABELS[demand.outcome]}.", "success")
     return redirect(url_for("letters.show", letter_id=letter_id, _anchor=f"demand-{demand.id}"))
 

@@ -11,7 +11,9 @@ from tracker.domain.labels import CHANNEL_LABELS
 from tracker.extensions import db
 from tracker.models import Campaign, Official, User
 from tracker.services.directory import clean_name
+from tracker.services.errors import ServiceError
 from tracker.services.letters import DemandInput, LetterInput, RecipientInput
+from tracker.web.forms.common import add_error, place_field_errors
 from tracker.web.forms.letters import LetterForm, official_label
 
 
@@ -36,8 +38,8 @@ def _officials_named(typed: str) -> list[Official]:
     return by_label or [o for o in found if o.name.lower() == typed.lower()]
 
 
-def _resolve_official(typed: str, chosen_id: int | None) -> int:
-    """The official a recipient row names; RecipientNameError if none or several do."""
+def _resolve_official(typed: str, chosen_id: int | None) -> int | str:
+    """The official a recipient row names, or why none does (no one, or several)."""
     matches = _officials_named(typed)
     ids = [official.id for official in matches]
     if chosen_id in ids:
@@ -45,22 +47,16 @@ def _resolve_official(typed: str, chosen_id: int | None) -> int:
     if len(matches) == 1:
         return matches[0].id
     if not matches:
-        raise RecipientNameError(
+        return (
             f"No official is named {clean_name(typed)!r}. Check the spelling, "
             "or create the official below."
         )
     labels = "; ".join(official_label(official) for official in matches)
-    raise RecipientNameError(
-        f"Several officials are named {clean_name(typed)!r}: type one of {labels}."
-    )
+    return f"Several officials are named {clean_name(typed)!r}: type one of {labels}."
 
 
-class RecipientNameError(ValueError):
-    pass
-
-
-def _official_of(fields) -> int | None:
-    """The row's official id; None for a blank row.
+def _official_of(fields) -> int | str | None:
+    """The row's official id, or why the typed name names none; None for a blank row.
 
     A row posted without the name field at all (a script posting ids) keeps its id.
     """
@@ -79,10 +75,9 @@ def resolve_recipient_names(form: LetterForm) -> bool:
         fields = row.form
         if fields.remove.data:
             continue
-        try:
-            official_id = _official_of(fields)
-        except RecipientNameError as error:
-            fields.official.errors = [*fields.official.errors, str(error)]
+        official_id = _official_of(fields)
+        if isinstance(official_id, str):
+            add_error(fields.official, official_id)
             resolved = False
             continue
         fields.official_id.data = "" if official_id is None else str(official_id)
@@ -148,27 +143,25 @@ def parse_letter_form(
     return ParsedLetter(data, tuple(recipient_rows), tuple(demand_rows))
 
 
-def _add_error(field, message: str) -> None:
-    field.errors = [*field.errors, message]
+# The letter service names a row's inputs after RecipientInput / DemandInput.
+_ROW_INPUTS = {"official_id": "official"}  # the hidden id's messages show by the typed name
 
 
-def place_errors(form: LetterForm, parsed: ParsedLetter, errors: dict[str, str]) -> list[str]:
-    """Put each message next to its field; return those that belong to no single field."""
-    general = []
-    for key, message in errors.items():
-        list_name, _, rest = key.partition("-")
-        if list_name in ("recipients", "demands") and rest:
-            index, _, name = rest.partition("-")
-            rows = parsed.recipient_rows if list_name == "recipients" else parsed.demand_rows
-            entries = getattr(form, list_name).entries
-            # The hidden id's messages show next to the typed name.
-            name = "official" if name == "official_id" else name
-            _add_error(getattr(entries[rows[int(index)]].form, name), message)
-        elif key in form._fields and key not in ("recipients", "demands"):
-            _add_error(form[key], message)
-        else:
-            general.append(message)
-    return general
+def place_errors(form: LetterForm, parsed: ParsedLetter, error: ServiceError) -> list[str]:
+    """Put each message of the letter service next to its input; return the others."""
+
+    def row_field(list_name: str, index: int, name: str):
+        if list_name not in ("recipients", "demands"):
+            return None
+        rows = parsed.recipient_rows if list_name == "recipients" else parsed.demand_rows
+        if index >= len(rows):
+            return None
+        entry = getattr(form, list_name).entries[rows[index]].form
+        return entry._fields.get(_ROW_INPUTS.get(name, name))
+
+    return place_field_errors(
+        form, error, rename={"recipients": "", "demands": ""}, row_field=row_field
+    )
 
 
 # --- edit conflicts ----------------------------------------------------------------

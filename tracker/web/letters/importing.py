@@ -9,7 +9,9 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SubmitField
 
 from tracker.auth import current_actor, requires
+from tracker.errors import status_for
 from tracker.models import utcnow
+from tracker.services.errors import ServiceError
 from tracker.services.letters import csv_import
 from tracker.settings import organisation_today
 from tracker.web.letters import bp
@@ -54,9 +56,9 @@ def import_csv():
             return _preview(plan, upload_form, confirm_form, file_name)
         try:
             result = csv_import.run_import(current_actor(), plan, now, source=file_name)
-        except csv_import.ImportFailed as error:
-            flash(str(error), "error")
-            return _preview(plan, upload_form, confirm_form, file_name, status=409)
+        except ServiceError as error:
+            flash(error.message, "error")
+            return _preview(plan, upload_form, confirm_form, file_name, status=status_for(error))
         flash(
             f"Imported {result.letters} letters, {result.officials} new officials and "
             f"{result.campaigns} new campaigns from {file_name or 'the file'}.",
