@@ -9,11 +9,9 @@ from collections.abc import Callable, Mapping
 from wtforms import Field
 from wtforms.form import BaseForm
 
+from tracker.domain.bounds import parse_id
 from tracker.services.errors import ServiceError
 
-# Versions count saves of one record; a value past this is not one we ever handed out.
-VERSION_MAX = 2**31 - 1
-_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also accepts "²" and "٣"
 _PATH = re.compile(r"(?P<list>\w+)\[(?P<index>\d+)\](?:\.(?P<name>\w+))?")
 
 DAMAGED_VERSION = (
@@ -27,10 +25,10 @@ def form_version(form: BaseForm) -> int:
 
     Anything but a plain ASCII number in range is refused (400), never counted as stale.
     """
-    raw = (form["version"].data or "").strip()
-    if not _DIGITS.fullmatch(raw) or int(raw) > VERSION_MAX:
+    version = parse_id(form["version"].data)
+    if version is None:
         raise ServiceError(DAMAGED_VERSION)
-    return int(raw)
+    return version
 
 
 def add_error(field: Field, message: str) -> None:
