@@ -337,7 +337,7 @@ def test_should_send_refuses_naive_times_and_unknown_states():
     with pytest.raises(ValueError, match="timezone-aware"):
         should_send("pending", NOW, None, naive)
     with pytest.raises(ValueError, match="unknown reminder state"):
-        should_send("queued", NOW, None, NOW)
+        should_send("parked", NOW, None, NOW)
 
 
 def test_retry_delays_grow_then_cap():

@@ -16,6 +16,13 @@ emails over one connection. Each email that is
 delivered (to the server, or to the outbox when there is none) is also kept in the
 outbox; an attempt that failed is not, its error is kept on the reminder instead.
 
+A delivery has one of four outcomes: sent (to every address, or to some while the
+others were refused for good), retry (the server answered 4xx, for the message or for
+some addresses: try those again later), fail (5xx for the message or every address),
+and unreachable (no connection, a timeout, a dropped connection, a refused login or
+TLS set-up, or 421 "closing"): the server never judged the message, so nothing counts
+against it, and the caller stops sending until the server is back.
+
 Nothing here commits: the caller owns the transaction.
 """
 
@@ -38,7 +45,7 @@ from tracker.domain import ladder
 from tracker.extensions import db
 from tracker.models import OutboxMessage
 
-Outcome = Literal["sent", "retry", "fail"]
+Outcome = Literal["sent", "retry", "fail", "unreachable"]
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,12 @@ class Email:
 class Delivery:
     outcome: Outcome
     error: str = ""
-    # Addresses the server refused while accepting others: {address: "550 reason"}.
+    # Addresses the server refused for good: {address: "550 reason"}.
     refused: dict[str, str] = field(default_factory=dict)
+    # Addresses refused for now (greylisting): {address: "450 reason"}; retry those only.
+    deferred: dict[str, str] = field(default_factory=dict)
+    # Addresses the server accepted the message for.
+    accepted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,14 +192,15 @@ class Mailer:
         now: datetime,
         *,
         reminder_id: int | None = None,
+        digest_id: int | None = None,
         connection: Connection | None = None,
     ) -> Delivery:
         """Send `email`; keep it in the outbox through `connection` (or the session)."""
-        delivery = Delivery("sent")
+        delivery = Delivery("sent", accepted=email.to)
         if self.settings is not None:
             delivery = self._send(to_message(email, now))
-        if delivery.outcome == "sent":
-            keep_in_outbox(email, now, reminder_id, connection)
+        if delivery.accepted:
+            keep_in_outbox(email, now, reminder_id, connection, digest_id)
         return delivery
 
     def _connection(self) -> smtplib.SMTP:
@@ -211,7 +223,7 @@ class Mailer:
         return client
 
     def _send(self, message: EmailMessage) -> Delivery:
-        """4xx replies, timeouts and lost connections are worth retrying; 5xx are final."""
+        """4xx replies are worth retrying, 5xx are final; no answer is an outage."""
         assert self.settings is not None
         recipients = [address for _name, address in getaddresses([message["To"]])]
         sender = parseaddr(message["From"])[1]
@@ -219,41 +231,41 @@ class Mailer:
         try:
             client = self._connection()
         except smtplib.SMTPAuthenticationError as error:
-            refused = _reply_delivery(error)
-            return Delivery(refused.outcome, f"{where} refused the login: {refused.error}")
-        except smtplib.SMTPResponseException as error:
-            return _reply_delivery(error)
+            return _unreachable(f"{where} refused the login: {_reply_of(error)}")
+        except smtplib.SMTPResponseException as error:  # refused us before any message
+            return _unreachable(f"{where}: {_reply_of(error)}")
         except smtplib.SMTPNotSupportedError as error:
             # Not sent rather than sent in clear: the offer may come back, or have been
-            # stripped on the way; MAX_ATTEMPTS bounds the retries.
-            return Delivery("retry", f"{where}: {error}")
+            # stripped on the way.
+            return _unreachable(f"{where}: {error}")
         except ssl.SSLCertVerificationError as error:
-            return Delivery(
-                "retry", f"{where} presented a certificate that is not trusted: {error}"
-            )
+            return _unreachable(f"{where} presented a certificate that is not trusted: {error}")
         except (smtplib.SMTPException, OSError) as error:
-            return Delivery("retry", f"cannot reach {where}: {error}")
+            return _unreachable(f"cannot reach {where}: {error}")
         try:
             refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as error:
-            replies = {a: _reply_text(code, text) for a, (code, text) in error.recipients.items()}
-            permanent = all(_verdict(code) == "fail" for code, _ in error.recipients.values())
-            return Delivery("fail" if permanent else "retry", "; ".join(replies.values()), replies)
+            return _per_address(error.recipients, ())
         except smtplib.SMTPResponseException as error:
             self.close()
+            if _is_outage_reply(error.smtp_code):
+                return _unreachable(f"{where}: {_reply_of(error)}")
             return _reply_delivery(error)
         except smtplib.SMTPNotSupportedError as error:
             self.close()
             return Delivery("fail", f"the mail server does not support this: {error}")
-        except (smtplib.SMTPException, OSError) as error:
+        except (smtplib.SMTPException, OSError) as error:  # timeouts, dropped connections
             self.close()
-            return Delivery("retry", f"{type(error).__name__}: {error}")
-        replies = {a: _reply_text(code, text) for a, (code, text) in refused.items()}
-        return Delivery("sent", refused=replies)
+            return _unreachable(f"{where}: {type(error).__name__}: {error}")
+        return _per_address(refused, tuple(r for r in recipients if r not in refused))
 
 
 def keep_in_outbox(
-    email: Email, now: datetime, reminder_id: int | None, connection: Connection | None = None
+    email: Email,
+    now: datetime,
+    reminder_id: int | None,
+    connection: Connection | None = None,
+    digest_id: int | None = None,
 ) -> None:
     headers = [f"Message-ID: {email.message_id}"]
     if email.references:
@@ -266,6 +278,7 @@ def keep_in_outbox(
         _outbox_insert(),
         {
             "reminder_id": reminder_id,
+            "digest_id": digest_id,
             "message_id": email.message_id,
             "sender": email.sender,
             "recipients": ", ".join(email.to),
@@ -297,6 +310,36 @@ def _verdict(code: int) -> Outcome:
 
 def _reply_delivery(error: smtplib.SMTPResponseException) -> Delivery:
     return Delivery(_verdict(error.smtp_code), _reply_text(error.smtp_code, error.smtp_error))
+
+
+def _reply_of(error: smtplib.SMTPResponseException) -> str:
+    return _reply_text(error.smtp_code, error.smtp_error)
+
+
+def _is_outage_reply(code: int) -> bool:
+    """421: the server is closing the connection, whatever the message; not a verdict."""
+    return code == 421
+
+
+def _unreachable(error: str) -> Delivery:
+    return Delivery("unreachable", error)
+
+
+def _per_address(replies: dict[str, tuple[int, bytes]], accepted: tuple[str, ...]) -> Delivery:
+    """Each refused address by its own reply: 4xx ones are retried, 5xx ones recorded."""
+    if any(_is_outage_reply(code) for code, _text in replies.values()):
+        return _unreachable("; ".join(_reply_text(c, t) for c, t in replies.values()))
+    refused: dict[str, str] = {}
+    deferred: dict[str, str] = {}
+    for address, (code, text) in replies.items():
+        permanent = _verdict(code) == "fail"
+        (refused if permanent else deferred)[address] = _reply_text(code, text)
+    if deferred:
+        outcome: Outcome = "retry"
+        error = "; ".join(deferred.values())
+    else:
+        outcome, error = ("sent", "") if accepted else ("fail", "; ".join(refused.values()))
+    return Delivery(outcome, error, refused, deferred, accepted)
 
 
 @cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -21,7 +22,7 @@ from werkzeug.routing import Map, MapAdapter
 
 from tracker import mail
 from tracker.domain import deadlines, ladder
-from tracker.models import Demand, Reminder, User, letter_watchers
+from tracker.models import Demand, Letter, Official, Recipient, User, letter_watchers
 from tracker.services.followup.planning import ladder_settings, organisation_today
 
 
@@ -60,8 +61,10 @@ def step_label(kind: str, official: str) -> str:
 
 @dataclass(frozen=True)
 class Addressee:
+    id: int
     email: str
     reminder_delivery: str
+    timezone: str
 
 
 @cache
@@ -75,7 +78,7 @@ def _addressees_statement(escalate: bool):
         concerned = or_(concerned, users.c.role == "admin")
     rank = case((users.c.id == owner_id, 0), (users.c.id.in_(watching), 1), else_=2)
     return (
-        select(users.c.email, users.c.reminder_delivery)
+        select(users.c.id, users.c.email, users.c.reminder_delivery, users.c.timezone)
         .where(users.c.active.is_(True), concerned)
         .order_by(rank, users.c.id)
     )
@@ -86,7 +89,7 @@ def addressees(connection: Connection, letter_id: int, owner_id: int, kind: str)
     rows = connection.execute(
         _addressees_statement(kind == "escalate"), {"owner_id": owner_id, "letter_id": letter_id}
     )
-    return [Addressee(row.email, row.reminder_delivery) for row in rows]
+    return [Addressee(row.id, row.email, row.reminder_delivery, row.timezone) for row in rows]
 
 
 @cache
@@ -159,23 +162,49 @@ def describe(
     )
 
 
-def facts(reminder: Reminder, now: datetime) -> ReminderFacts:
-    """`describe` for a reminder loaded with its recipient, official, letter and demands."""
-    recipient = reminder.recipient
-    letter, official = recipient.letter, recipient.official
-    assert recipient.due_on is not None and letter.sent_on is not None
+@cache
+def context_statement():
+    """What the sweep's re-check and an email need of a recipient, in one row."""
+    recipients, letters, officials = Recipient.__table__, Letter.__table__, Official.__table__
+    return (
+        select(
+            recipients.c.id.label("recipient_id"),
+            recipients.c.role,
+            recipients.c.expects_answer,
+            recipients.c.state,
+            recipients.c.due_on,
+            recipients.c.paused_on,
+            recipients.c.followed_up_on,
+            letters.c.id.label("letter_id"),
+            letters.c.reference,
+            letters.c.subject,
+            letters.c.sent_on,
+            letters.c.status.label("letter_status"),
+            letters.c.business_days,
+            letters.c.owner_id,
+            officials.c.name.label("official"),
+            officials.c.country,
+        )
+        .join(letters, letters.c.id == recipients.c.letter_id)
+        .join(officials, officials.c.id == recipients.c.official_id)
+        .where(recipients.c.id == bindparam("recipient_id"))
+    )
+
+
+def facts(connection: Connection, kind: str, context: Any, now: datetime) -> ReminderFacts:
+    """`describe` a reminder of `kind` from its `context_statement` row."""
     return describe(
-        kind=reminder.kind,
-        recipient_id=recipient.id,
-        due_on=recipient.due_on,
-        letter_id=letter.id,
-        reference=letter.reference,
-        subject=letter.subject,
-        sent_on=letter.sent_on,
-        business_days=letter.business_days,
-        official=official.name,
-        country=official.country,
-        open_demands=tuple(d.title for d in letter.demands if d.outcome == "open"),
+        kind=kind,
+        recipient_id=context.recipient_id,
+        due_on=context.due_on,
+        letter_id=context.letter_id,
+        reference=context.reference,
+        subject=context.subject,
+        sent_on=context.sent_on,
+        business_days=context.business_days,
+        official=context.official,
+        country=context.country,
+        open_demands=open_demand_titles(connection, context.letter_id),
         now=now,
     )
 
@@ -191,12 +220,17 @@ def reminder_email(about: ReminderFacts, to: tuple[str, ...], message_id: str) -
     )
 
 
-def digest_email(user: User, items: list[ReminderFacts], message_id: str) -> mail.Email:
+def digest_email(user: Any, items: list[ReminderFacts], message_id: str, since: date) -> mail.Email:
+    """`user` has email, name and timezone; `since`: the day its first reminder came."""
     count = len(items)
+    letters = len({item.letter_id for item in items})
     return mail.compose(
         "digest",
         to=(user.email,),
-        subject=f"Tracker: {count} reminder{'s' if count != 1 else ''} today",
+        subject=(
+            f"Tracker digest: {count} reminder{'s' if count != 1 else ''} about "
+            f"{letters} letter{'s' if letters != 1 else ''}, since {since:%d %B %Y}"
+        ),
         message_id=message_id,
         user=user,
         items=items,
