@@ -15,7 +15,12 @@ from tracker.services.accounts.passwords import verify_password
 def test_healthz_reports_database_and_missing_heartbeat(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"database": "ok", "scheduler_heartbeat_age_seconds": None}
+    assert response.json == {
+        "database": "ok",
+        "scheduler_heartbeat_age_seconds": None,
+        "mail_server": "ok",
+        "mail_server_unreachable_since": None,
+    }
 
 
 def test_healthz_reports_heartbeat_age(client):

@@ -53,6 +53,7 @@ def upgrade():
         sa.Column("reminder_count", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.Column("retrying_since", tracker.models.types.UTCDateTime(), nullable=True),
+        sa.Column("last_attempt_at", tracker.models.types.UTCDateTime(), nullable=True),
         sa.Column("sent_at", tracker.models.types.UTCDateTime(), nullable=True),
         sa.Column("created_at", tracker.models.types.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
@@ -110,6 +111,9 @@ def upgrade():
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("retrying_since", tracker.models.types.UTCDateTime(), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("last_attempt_at", tracker.models.types.UTCDateTime(), nullable=True)
         )
         batch_op.add_column(sa.Column("delivered_to", sa.Text(), nullable=False, server_default=""))
         batch_op.drop_constraint(op.f("ck_reminders_state"), type_="check")
@@ -179,6 +183,7 @@ def downgrade():
         batch_op.drop_constraint(op.f("ck_reminders_state"), type_="check")
         batch_op.create_check_constraint("state", OLD_STATES)
         batch_op.drop_column("delivered_to")
+        batch_op.drop_column("last_attempt_at")
         batch_op.drop_column("retrying_since")
 
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:

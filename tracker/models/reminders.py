@@ -60,6 +60,8 @@ class Reminder(db.Model):
     # When the server first answered 4xx in the current run of retries: a reminder
     # fails after MAIL_GIVE_UP_AFTER of those, not after a number of attempts.
     retrying_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the server last answered about it (last_error is what it said).
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Addresses that accepted it, one a line: a retry goes only to the others.
     delivered_to: Mapped[str] = mapped_column(Text, default="")
     refused_recipients: Mapped[str] = mapped_column(Text, default="")
@@ -100,6 +102,7 @@ class Digest(db.Model):
     reminder_count: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     retrying_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -164,30 +164,37 @@ def _settle(connection: Connection, digest_id: int, state: str, error: str = "")
         connection.execute(delivered, {"digest_id": digest_id})
 
 
-def _email(connection: Connection, claimed: Row, reader: Row, clock: datetime) -> mail.Email | None:
+def _email(
+    connection: Connection, claimed: Row, reader: Row, clock: datetime
+) -> tuple[mail.Email | None, str]:
+    """The digest's email (None when nobody waits for it), and what it is, for reports."""
     contents = connection.execute(_contents_statement(), {"digest_id": claimed.id}).all()
-    if not contents:
-        return None
+    if not contents or not reader.active:
+        return None, f"digest to {reader.email} (empty)"
     items = []
     for row in contents:
         context = connection.execute(context_statement(), {"recipient_id": row.recipient_id}).one()
         items.append(facts(connection, row.kind, context, clock))
     since = claimed.created_at.astimezone(ladder.timezone_or_utc(reader.timezone)).date()
-    return digest_email(reader, items, claimed.message_id, since)
+    references = ", ".join(sorted({item.reference for item in items}))
+    email = digest_email(reader, items, claimed.message_id, since)
+    return email, f"digest to {reader.email} ({references})"
 
 
 def process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
-) -> tuple[str, mail.Delivery | None]:
-    """Send and record one claimed digest; commits. Returns the outcome and delivery."""
+) -> tuple[str, mail.Delivery | None, str]:
+    """Send and record one claimed digest; commits. Returns the outcome, the delivery
+    and what the digest was, for the sweep's report."""
     reader = connection.execute(_reader_statement(), {"user_id": claimed.user_id}).one()
-    email = _email(connection, claimed, reader, clock) if reader.active else None
+    email, what = _email(connection, claimed, reader, clock)
     delivery = None
     if email is None:  # the reader left, or nothing is in it: nobody is waiting for it
         state, error, values = "cancelled", "", {}
     else:
         delivery = mailer.deliver(email, clock, digest_id=claimed.id, connection=connection)
         state, error, values = _outcome(claimed, clock, delivery)
+        values["last_attempt_at"] = clock
     if state == "released":
         claims.release(connection, TABLE, claimed, worker, clock, delivery.error)
     elif claims.finish(connection, TABLE, claimed, worker, state, error, **values) and (
@@ -196,7 +203,7 @@ def process(
         _settle(connection, claimed.id, state, f"digest to {reader.email}: {error}")
     connection.commit()
     outcome = {"sent": "digests", "pending": "retried", "released": "deferred"}.get(state, state)
-    return outcome, delivery
+    return outcome, delivery, what
 
 
 def _outcome(claimed: Row, clock: datetime, delivery: mail.Delivery) -> tuple[str, str, dict]:

@@ -139,6 +139,7 @@ def _record(
     delivered = claimed.delivered_to.split() + list(delivery.accepted)
     refused = {**delivery.refused, **delivery.deferred}
     values = {
+        "last_attempt_at": clock,
         "delivered_to": "\n".join(dict.fromkeys(delivered)),
         "refused_recipients": "\n".join(f"{a}: {reply}" for a, reply in refused.items()),
     }
@@ -272,14 +273,14 @@ def _digests(sweep: _Sweep, connection, mailer, result: SweepResult) -> None:
         if claimed is None:
             return
         try:
-            outcome, delivery = digest.process(
+            outcome, delivery, what = digest.process(
                 connection, claimed, sweep.worker, sweep.clock(), mailer
             )
         except Exception:
             connection.rollback()
             log.exception("digest %s could not be processed", claimed.id)
             continue
-        _report(result, f"digest {claimed.id} to user {claimed.user_id}", outcome, delivery)
+        _report(result, what, outcome, delivery)
 
 
 def run_sweep(
