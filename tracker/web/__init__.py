@@ -33,6 +33,7 @@ NAVIGATION = (
     ("campaigns.index", "Campaigns", "viewer"),
     ("admin.users", "Users", "admin"),
     ("admin.outbox", "Outbox", "admin"),
+    ("delivery.problems", "Delivery problems", "admin"),
     ("admin.audit", "Audit trail", "admin"),
 )
 
@@ -49,12 +50,23 @@ def navigation() -> dict[str, object]:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.web import admin, dashboard, followup, health, intake, letters, main, responses
+    from tracker.web import (
+        admin,
+        dashboard,
+        delivery,
+        followup,
+        health,
+        intake,
+        letters,
+        main,
+        responses,
+    )
     from tracker.web.directory import campaigns, officials
 
     for module in (
         main,
         admin,
+        delivery,
         health,
         letters,
         intake,

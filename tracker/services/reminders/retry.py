@@ -9,16 +9,14 @@ commit; `retry_digest` and `retry_all` are staff actions that audit and commit.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Digest, DigestItem, Reminder
+from tracker.queries.delivery import is_problem
 from tracker.services.audit import Actor, record
-
-# A send refused for this long with 4xx shows on the delivery problems page.
-LONG_RETRY = timedelta(hours=1)
 
 
 def failed_digests_of(reminder: Reminder) -> list[Digest]:
@@ -71,11 +69,6 @@ def reopen_reminder(reminder: Reminder, now: datetime) -> None:
     reminder.lease_until = reminder.claimed_by = None
 
 
-def long_retrying(now: datetime):
-    """The condition for a pending send that the server has refused for LONG_RETRY."""
-    return lambda model: (model.state == "pending") & (model.retrying_since <= now - LONG_RETRY)
-
-
 def retry_digest(actor: Actor, digest: Digest, now: datetime) -> bool:
     """Send a failed or long-retrying digest again at the next sweep; commits.
 
@@ -98,14 +91,8 @@ def retry_digest(actor: Actor, digest: Digest, now: datetime) -> bool:
 
 def retry_all(actor: Actor, now: datetime) -> int:
     """Send every failed and long-retrying reminder and digest again; commits once."""
-    problem_reminders = db.session.scalars(
-        select(Reminder).where(
-            (Reminder.state == "failed") | long_retrying(now)(Reminder),
-        )
-    ).all()
-    problem_digests = db.session.scalars(
-        select(Digest).where((Digest.state == "failed") | long_retrying(now)(Digest))
-    ).all()
+    problem_reminders = db.session.scalars(select(Reminder).where(is_problem(Reminder, now))).all()
+    problem_digests = db.session.scalars(select(Digest).where(is_problem(Digest, now))).all()
     for digest in problem_digests:
         reopen_digest(digest, now)
     for reminder in problem_reminders:
