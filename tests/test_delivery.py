@@ -9,7 +9,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.followup_data import bulk_overdue, make_letter, make_user, reminders_of
 from tests.smtp_server import SilentRelay, SmtpServer
@@ -228,3 +228,57 @@ def test_4xx_fails_a_reminder_only_after_the_configured_time(make_app, smtp):
         assert now - DUE >= timedelta(hours=72)
         assert reminder.attempts > 6  # attempts no longer decide; the time does
         assert reminder.last_error.startswith("still refused after 72 hours: 451 4.3.0")
+
+
+def test_each_smtp_error_is_logged_once_and_without_the_password(make_app, caplog):
+    with SmtpServer(login=("tracker", "s3cret-pw")) as server:
+        app = make_app(MAIL_URL=server.url("tracker", "wrong-pw"), MAIL_TIMEOUT=2)
+        with app.app_context():
+            make_letter(make_user("owner@example.org"), sent_on=SENT, officials=("A", "B"))
+            with caplog.at_level("WARNING"):
+                for minutes in range(0, 60, 5):  # an hour of sweeps against a refused login
+                    run_sweep(DUE + timedelta(minutes=minutes))
+    outage_lines = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(outage_lines) == 1
+    assert "refused the login: 535" in outage_lines[0].getMessage()
+    assert "pw" not in caplog.text
+
+
+def test_a_refused_reminder_is_logged_once_with_its_letter(app, smtp, caplog):
+    letter = make_letter(make_user("owner@example.org"), sent_on=SENT)
+    smtp.handler.permanent_failure = True
+    with caplog.at_level("WARNING"):
+        result = run_sweep(DUE)
+        run_sweep(DUE + timedelta(hours=1))
+    expected = f"{letter.reference} no response about President Example"
+    assert result.failures == [f"{expected}: 550 5.7.1 Message rejected: relaying denied"]
+    assert [r.getMessage() for r in caplog.records if "550" in r.getMessage()] == [
+        f"{expected}: 550 5.7.1 Message rejected: relaying denied (failed)"
+    ]
+
+
+def test_a_long_sweep_beats_while_it_runs(make_app, smtp):
+    from tracker import scheduler
+    from tracker.models import SchedulerHeartbeat
+
+    app = make_app(MAIL_URL=smtp.url(), MAIL_TIMEOUT=5, TRACKER_SWEEP_SECONDS=1)
+    beats_seen_by_the_server: list[int] = []
+    count_beats = select(func.count()).select_from(SchedulerHeartbeat)
+
+    with app.app_context():
+        engine = db.engine
+
+        def slow_server(message) -> None:
+            time.sleep(0.4)  # a slow relay: six emails take over two seconds
+            with engine.connect() as connection:
+                beats_seen_by_the_server.append(connection.scalar(count_beats))
+
+        overdue_since = datetime.now(UTC).date() - timedelta(days=31)
+        make_letter(
+            make_user("owner@example.org"), sent_on=overdue_since, officials=tuple("ABCDEF")
+        )
+        smtp.handler.on_message = slow_server
+        scheduler.tick(app, "long-sweep", datetime.now(UTC))
+    assert len(smtp.messages) == 6
+    # No beat before the sweep began; beats while it still sends.
+    assert beats_seen_by_the_server[0] == 0 and beats_seen_by_the_server[-1] == 1

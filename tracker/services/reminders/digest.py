@@ -191,6 +191,9 @@ def process(
     delivery = None
     if email is None:  # the reader left, or nothing is in it: nobody is waiting for it
         state, error, values = "cancelled", "", {}
+    elif claimed.attempts > ladder.MAX_ATTEMPTS and claimed.retrying_since is None:
+        # Claimed and lost again and again, never answered: something kills the sweep.
+        state, error, values = "failed", f"gave up after {ladder.MAX_ATTEMPTS} attempts", {}
     else:
         delivery = mailer.deliver(email, clock, digest_id=claimed.id, connection=connection)
         state, error, values = _outcome(claimed, clock, delivery)
