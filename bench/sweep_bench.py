@@ -265,7 +265,7 @@ def rendered_sql_sweep(now: datetime) -> int:
                 now=now,
             )
             mail.keep_in_outbox(
-                reminder_email(about, (row.email,), row.message_id), now, claimed, connection
+                reminder_email(about, (row.email,), row.message_id, None), now, claimed, connection
             )
             connection.execute(text(SENT_SQL), {"now": naive, "id": claimed})
             connection.commit()

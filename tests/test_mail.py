@@ -60,11 +60,14 @@ def test_a_reminder_arrives_with_text_and_html_and_threads_with_its_letter(smtp,
     first, second = smtp.messages
     assert first.rcpt_tos == ("owner@example.org",)
     assert first.mail_from == "tracker@localhost"
-    assert "No response from A" in first.message["Subject"]
+    # One stable subject per letter; the step is the first line.
+    assert first.message["Subject"] == second.message["Subject"]
+    assert first.message["Subject"] == f"[{letter.reference}] Follow-up: {letter.subject}"
+    assert first.part("plain").startswith("No response from A")
     assert first.message["Auto-Submitted"] == "auto-generated"
-    thread = f"<letter-{letter.id}@tracker.test>"
-    assert first.message["In-Reply-To"] == second.message["In-Reply-To"] == thread
-    assert first.message["References"] == thread
+    # The first reminder is the thread's root; the next ones reply to it.
+    assert first.message["In-Reply-To"] is None and first.message["References"] is None
+    assert second.message["In-Reply-To"] == second.message["References"] == first.message_id
     assert first.message_id != second.message_id
     assert "30 days" not in first.part("plain")
     assert "was due on 2024-03-31 (due today)" in first.part("plain")

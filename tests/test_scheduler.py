@@ -37,7 +37,7 @@ def test_a_tick_sends_what_is_due_and_beats(app):
     started = datetime.now(UTC)
     scheduler.tick(app, "test-scheduler", started)
     [message] = outbox()
-    assert "No response from" in message.subject
+    assert message.subject.startswith("[L-") and "No response from" in message.body_text
     beat = db.session.get(SchedulerHeartbeat, "test-scheduler")
     assert beat.last_sweep_sent == 1
     assert beat.beat_at >= started

@@ -114,6 +114,13 @@ def render(template: str, **context: Any) -> str:
     return current_app.jinja_env.get_template(f"email/{template}").render(**context)
 
 
+def sender_domain() -> str:
+    """The domain of MAIL_FROM, which Message-IDs carry (RFC 5322 3.6.4: unique by domain)."""
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    domain = address.rpartition("@")[2]
+    return domain or urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
+
+
 def one_line(text: str) -> str:
     """Header-safe text: a name or subject with a line break must not add headers."""
     return " ".join(text.split())

@@ -61,7 +61,7 @@ def test_a_failed_reminder_is_found_retried_and_sent(
         admin_page.goto(f"{live_server.url}/letters/{letter_id}")
         expect(admin_page.locator(".ladder .badge-sent")).to_have_count(1)
         admin_page.get_by_role("link", name="Outbox").click()
-        subject = f"[{reference}] No response from Minister X"
+        subject = f"[{reference}] Follow-up: "
         expect(admin_page.get_by_role("link", name=subject)).to_be_visible()
     finally:
         admin.close()

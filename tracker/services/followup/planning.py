@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
 
+from tracker import mail
 from tracker.domain import deadlines, ladder
 from tracker.extensions import db
 from tracker.models import Letter, Recipient, Reminder
@@ -54,8 +54,8 @@ def organisation_today(now: datetime) -> date:
 
 
 def new_message_id() -> str:
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<reminder-{uuid.uuid4().hex}@{host}>"
+    """Random, at the sender's domain: unique across installations and rebuilt databases."""
+    return f"<{uuid.uuid4().hex}.reminder@{mail.sender_domain()}>"
 
 
 # --- clocks ------------------------------------------------------------------------

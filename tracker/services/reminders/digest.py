@@ -18,9 +18,7 @@ import logging
 import uuid
 from datetime import datetime
 from functools import cache
-from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import Connection, Row, bindparam, exists, insert, select, update
 
 from tracker import mail
@@ -38,8 +36,7 @@ CLAIM_RETURNS = ("user_id", "message_id", "retrying_since", "created_at")
 
 
 def new_message_id() -> str:
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<digest-{uuid.uuid4().hex}@{host}>"
+    return f"<{uuid.uuid4().hex}.digest@{mail.sender_domain()}>"
 
 
 # --- filling ------------------------------------------------------------------------

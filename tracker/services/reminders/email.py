@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, case, or_, select
+from sqlalchemy import Connection, bindparam, case, or_, select, update
 from werkzeug.routing import Map, MapAdapter
 
 from tracker import mail
@@ -43,10 +43,28 @@ def letter_url(letter_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def letter_thread_id(letter_id: int) -> str:
-    """The Message-ID every reminder about one letter refers to, so they thread."""
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<letter-{letter_id}@{host}>"
+def thread_references(thread_root: str | None, message_id: str) -> tuple[str, ...]:
+    """What a reminder replies to: the letter's first reminder that went out, unless it
+    is that one (or none went out yet, and it will be)."""
+    return () if thread_root in (None, message_id) else (thread_root,)
+
+
+@cache
+def _claim_thread_statement():
+    letters = Letter.__table__
+    return (
+        update(letters)
+        .where(letters.c.id == bindparam("letter_id"), letters.c.thread_message_id.is_(None))
+        # Core UPDATEs fire onupdate too: a reminder is no edit of the letter.
+        .values(thread_message_id=bindparam("message_id"), updated_at=letters.c.updated_at)
+    )
+
+
+def start_thread(connection: Connection, letter_id: int, message_id: str) -> None:
+    """Make `message_id` the letter's thread root unless another already is; no commit."""
+    connection.execute(
+        _claim_thread_statement(), {"letter_id": letter_id, "message_id": message_id}
+    )
 
 
 def step_label(kind: str, official: str) -> str:
@@ -113,6 +131,7 @@ def open_demand_titles(connection: Connection, letter_id: int) -> tuple[str, ...
 class ReminderFacts:
     """Everything an email or digest line says about one reminder."""
 
+    kind: str
     letter_id: int
     reference: str
     subject: str
@@ -146,6 +165,7 @@ def describe(
     today = organisation_today(now)
     overdue = deadlines.days_between(due_on, today, business_days, country)
     return ReminderFacts(
+        kind=kind,
         letter_id=letter_id,
         reference=reference,
         subject=subject,
@@ -182,6 +202,7 @@ def context_statement():
             letters.c.status.label("letter_status"),
             letters.c.business_days,
             letters.c.owner_id,
+            letters.c.thread_message_id,
             officials.c.name.label("official"),
             officials.c.country,
         )
@@ -209,13 +230,17 @@ def facts(connection: Connection, kind: str, context: Any, now: datetime) -> Rem
     )
 
 
-def reminder_email(about: ReminderFacts, to: tuple[str, ...], message_id: str) -> mail.Email:
+def reminder_email(
+    about: ReminderFacts, to: tuple[str, ...], message_id: str, thread_root: str | None
+) -> mail.Email:
+    """One subject for every reminder about a letter, so that clients that thread by
+    subject keep them together too; the step is the email's first line."""
     return mail.compose(
         "reminder",
         to=to,
-        subject=f"[{about.reference}] {about.label}",
+        subject=f"[{about.reference}] Follow-up: {about.subject}",
         message_id=message_id,
-        references=(letter_thread_id(about.letter_id),),
+        references=thread_references(thread_root, message_id),
         item=about,
     )
 

@@ -55,6 +55,7 @@ from tracker.services.reminders.email import (
     context_statement,
     facts,
     reminder_email,
+    start_thread,
 )
 
 log = logging.getLogger(__name__)
@@ -171,8 +172,11 @@ def _deliver(
     delivery = mail.Delivery("sent")
     if immediate:
         about = facts(connection, claimed.kind, context, clock)
-        email = reminder_email(about, immediate, claimed.message_id)
+        root = context.thread_message_id
+        email = reminder_email(about, immediate, claimed.message_id, root)
         delivery = mailer.deliver(email, clock, reminder_id=claimed.id, connection=connection)
+        if root is None and delivery.accepted:
+            start_thread(connection, context.letter_id, claimed.message_id)
     readers = [person for person in people if person.reminder_delivery == "digest"]
     waiting = False
     if readers and delivery.outcome != "unreachable":
