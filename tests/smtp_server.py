@@ -112,12 +112,15 @@ class ScriptedHandler:
         self.hangs = 0  # never answer this many messages
         self.refused_addresses: set[str] = set()  # 550 at RCPT for these
         self.greylisted: dict[str, int] = {}  # 450 at RCPT this many more times, per address
+        self.rcpt_attempts: list[str] = []  # every RCPT TO address, whatever the answer
         self.logins: list[tuple[str, bool]] = []  # (user name, accepted) per AUTH
         # Called with each accepted message before the server answers 250.
         self.on_message: Callable[[Received], None] | None = None
         self.released = asyncio.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.rcpt_attempts.append(address)
         if address in self.refused_addresses:
             return f"550 5.1.1 <{address}>: no such mailbox"
         with self.lock:

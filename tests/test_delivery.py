@@ -209,6 +209,21 @@ def test_a_refused_address_is_recorded_while_a_greylisted_one_is_retried(app, sm
         ("owner@example.org",),
         ("later@example.org",),
     ]
+    assert smtp.handler.rcpt_attempts.count("gone@example.org") == 1
+    assert smtp.handler.rcpt_attempts.count("later@example.org") == 2
+
+
+def test_the_last_addresses_refused_for_good_leave_a_reminder_sent_to_the_others(app, smtp):
+    owner, later = make_user("owner@example.org"), make_user("later@example.org")
+    letter = make_letter(owner, sent_on=SENT, watchers=(later,))
+    smtp.handler.greylisted = {"later@example.org": 1}
+    run_sweep(DUE)
+    [reminder, *_] = reminders_of(letter.recipients[0])
+    smtp.handler.refused_addresses = {"later@example.org"}  # then it says: no such mailbox
+    assert run_sweep(reminder.attempt_at).sent == 1
+    db.session.refresh(reminder)
+    assert (reminder.state, reminder.delivered_to) == ("sent", "owner@example.org")
+    assert reminder.refused_recipients.startswith("later@example.org: 550 5.1.1")
 
 
 def test_4xx_fails_a_reminder_only_after_the_configured_time(make_app, smtp):

@@ -181,6 +181,8 @@ class Mailer:
         self.timeout = current_app.config["MAIL_TIMEOUT"]
         self.ca_file = current_app.config.get("MAIL_CA_FILE") or None
         self._client: smtplib.SMTP | None = None
+        # Whether a server answered about a message in this batch: it is reachable.
+        self.answered = False
 
     def __enter__(self) -> Mailer:
         return self
@@ -206,6 +208,7 @@ class Mailer:
         delivery = Delivery("sent", accepted=email.to)
         if self.settings is not None:
             delivery = self._send(to_message(email, now))
+            self.answered = self.answered or delivery.outcome != "unreachable"
         if delivery.accepted:
             keep_in_outbox(email, now, reminder_id, connection, digest_id)
         return delivery

@@ -62,7 +62,15 @@ log = logging.getLogger(__name__)
 
 CLAIMABLE = claims.CLAIMABLE
 TABLE = Reminder.__table__
-CLAIM_RETURNS = ("recipient_id", "step", "kind", "message_id", "retrying_since", "delivered_to")
+CLAIM_RETURNS = (
+    "recipient_id",
+    "step",
+    "kind",
+    "message_id",
+    "retrying_since",
+    "delivered_to",
+    "refused_recipients",
+)
 
 
 @dataclass
@@ -138,7 +146,10 @@ def _record(
         claims.release(connection, TABLE, claimed, worker, clock, delivery.error)
         return "deferred"
     delivered = claimed.delivered_to.split() + list(delivery.accepted)
-    refused = {**delivery.refused, **delivery.deferred}
+    refused = {**_refused_for_good(claimed), **delivery.refused, **delivery.deferred}
+    if delivery.outcome == "fail" and delivery.refused and delivered:
+        # The last addresses were refused for good, but the others had it: sent.
+        delivery = mail.Delivery("sent")
     values = {
         "last_attempt_at": clock,
         "delivered_to": "\n".join(dict.fromkeys(delivered)),
@@ -158,12 +169,18 @@ def _record(
     return "failed"
 
 
+def _refused_for_good(claimed: Row) -> dict[str, str]:
+    """Addresses an earlier attempt had refused with 5xx: a retry does not try them."""
+    lines = (line.partition(": ") for line in claimed.refused_recipients.splitlines())
+    return {address: reply for address, _sep, reply in lines if reply.startswith("5")}
+
+
 def _deliver(
     connection: Connection, claimed: Row, context: Row, clock: datetime, mailer: mail.Mailer
 ) -> tuple[mail.Delivery, bool]:
     """Send to the immediate readers who have not had it; queue it for digest readers."""
     people = addressees(connection, context.letter_id, context.owner_id, claimed.kind)
-    had_it = set(claimed.delivered_to.split())
+    had_it = set(claimed.delivered_to.split()) | set(_refused_for_good(claimed))
     immediate = tuple(
         person.email
         for person in people
@@ -312,14 +329,9 @@ def run_sweep(
             return result
         _reminders(sweep, connection, mailer, result, limit)
         _digests(sweep, connection, mailer, result)
-        if smtp:
-            _record_reachability(connection, sweep.clock(), result)
+        if result.unreachable:
+            outage.record_unreachable(connection, sweep.clock(), result.unreachable)
+        elif mailer.answered:
+            outage.record_reachable(connection)
+        connection.commit()
     return result
-
-
-def _record_reachability(connection: Connection, clock: datetime, result: SweepResult) -> None:
-    if result.unreachable:
-        outage.record_unreachable(connection, clock, result.unreachable)
-    elif result.claimed or result.digests or result.failed or result.retried:
-        outage.record_reachable(connection)  # a sweep with answers from the server
-    connection.commit()
