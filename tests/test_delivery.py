@@ -297,3 +297,23 @@ def test_a_long_sweep_beats_while_it_runs(make_app, smtp):
     assert len(smtp.messages) == 6
     # No beat before the sweep began; beats while it still sends.
     assert beats_seen_by_the_server[0] == 0 and beats_seen_by_the_server[-1] == 1
+
+
+def test_a_digest_that_met_an_outage_is_sealed_all_the_same(make_app):
+    relay = SmtpServer()  # not listening yet
+    app = make_app(MAIL_URL=relay.url(), MAIL_TIMEOUT=1)
+    with app.app_context():
+        reader = make_user("reader@example.org", delivery="digest")
+        make_letter(reader, sent_on=SENT)
+        assert run_sweep(DUE).queued == 1  # nobody to email at once: no server needed
+        assert run_sweep(NEXT_EIGHT).unreachable
+        # The server may have had it before the connection died: its content is fixed.
+        make_letter(reader, sent_on=date(2024, 3, 2))
+        assert run_sweep(DUE + timedelta(days=1)).queued == 1
+        with relay:
+            assert run_sweep(DUE + timedelta(days=1, minutes=30)).digests == 1
+            assert run_sweep(NEXT_EIGHT + timedelta(days=1)).digests == 1
+            subjects = [m.message["Subject"] for m in relay.messages]
+        counts = db.session.scalars(select(Digest.reminder_count).order_by(Digest.id)).all()
+    assert counts == [1, 1]
+    assert all("1 reminder about 1 letter" in subject for subject in subjects)

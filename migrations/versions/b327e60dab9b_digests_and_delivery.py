@@ -50,6 +50,7 @@ def upgrade():
         sa.Column("lease_until", tracker.models.types.UTCDateTime(), nullable=True),
         sa.Column("claimed_by", sa.String(length=120), nullable=True),
         sa.Column("message_id", sa.String(length=255), nullable=False),
+        sa.Column("tried_at", tracker.models.types.UTCDateTime(), nullable=True),
         sa.Column("reminder_count", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.Column("retrying_since", tracker.models.types.UTCDateTime(), nullable=True),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_accessibility import axe_violations, prepare_axe
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
 from tests.followup_data import make_letter
@@ -44,9 +45,12 @@ def test_a_failed_reminder_is_found_retried_and_sent(
     admin = browser.new_context()
     try:
         admin_page = admin.new_page()
+        csp_errors = prepare_axe(admin_page)
         log_in(admin_page, live_server.url, users["admin"].email, PASSWORD)
         admin_page.get_by_role("link", name="Delivery problems").click()
         row = admin_page.locator("#reminder-problems tbody tr", has_text=reference)
+        expect(row).to_have_count(1)
+        assert axe_violations(admin_page) == [] and csp_errors == []
         expect(row).to_contain_text("No response")
         expect(row).to_contain_text("550 5.7.1 Message rejected: relaying denied")
         expect(row).to_contain_text("failed")

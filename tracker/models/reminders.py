@@ -77,7 +77,7 @@ class Reminder(db.Model):
 class Digest(db.Model):
     """One digest email to one user, claimed, leased and recorded like a reminder.
 
-    Reminders join the user's open digest (pending, never tried) as the sweep reaches
+    Reminders join the user's open digest (never tried: tried_at empty) as the sweep reaches
     them; from its first attempt on, its content and Message-ID are fixed, and later
     reminders wait for the next one. Its reminders count as delivered to the user
     only once the server accepted it.
@@ -99,6 +99,8 @@ class Digest(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # Its first attempt, even one that found no server: from then on it is sealed.
+    tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_count: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     retrying_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

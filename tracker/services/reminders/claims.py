@@ -131,10 +131,16 @@ def finish(
 
 
 def release(
-    connection: Connection, table: Table, claimed: Row, worker: str, clock: datetime, error: str
+    connection: Connection,
+    table: Table,
+    claimed: Row,
+    worker: str,
+    clock: datetime,
+    error: str,
+    **values,
 ) -> None:
     """Give a claim back, still due and without counting the attempt: the mail server
-    did not answer, so the send was never tried."""
+    did not answer, so the send was never judged."""
     finish(
         connection,
         table,
@@ -144,6 +150,7 @@ def release(
         error,
         attempts=claimed.attempts - 1,
         attempt_at=clock,
+        **values,
     )
 
 

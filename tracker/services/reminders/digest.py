@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DIGEST_HOUR = 8
 SETTLED = ("sent", "cancelled")
 TABLE = Digest.__table__
-CLAIM_RETURNS = ("user_id", "message_id", "retrying_since", "created_at")
+CLAIM_RETURNS = ("user_id", "message_id", "retrying_since", "created_at", "tried_at")
 
 
 def new_message_id() -> str:
@@ -54,7 +54,7 @@ def _carried_by_statement():
 
 @cache
 def _open_digest_statements():
-    is_open = (TABLE.c.state == "pending") & (TABLE.c.attempts == 0)
+    is_open = (TABLE.c.state == "pending") & TABLE.c.tried_at.is_(None)
     find = (
         select(TABLE.c.id)
         .where(TABLE.c.user_id == bindparam("user_id"), is_open)
@@ -194,9 +194,11 @@ def process(
     else:
         delivery = mailer.deliver(email, clock, digest_id=claimed.id, connection=connection)
         state, error, values = _outcome(claimed, clock, delivery)
-        values["last_attempt_at"] = clock
+        # Sealed from its first attempt, answered or not: the server may have it.
+        values.update(last_attempt_at=clock, tried_at=claimed.tried_at or clock)
     if state == "released":
-        claims.release(connection, TABLE, claimed, worker, clock, delivery.error)
+        tried_at = values["tried_at"]
+        claims.release(connection, TABLE, claimed, worker, clock, error, tried_at=tried_at)
     elif claims.finish(connection, TABLE, claimed, worker, state, error, **values) and (
         state in ("sent", "cancelled", "failed")
     ):
