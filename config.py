@@ -74,6 +74,8 @@ class Config:
             "TRACKER_SECURITY_CONTACT", "mailto:security@localhost"
         )
         self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+        # A reminder or digest refused with 4xx for this long fails (5xx fails at once).
+        self.MAIL_GIVE_UP_HOURS = _env_int("MAIL_GIVE_UP_HOURS", 72)
         # None: the system's trust store verifies the mail server's certificate.
         self.MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None
         self.UPLOAD_PATH = os.environ.get("TRACKER_UPLOAD_PATH", str(instance / "uploads"))

@@ -11,6 +11,8 @@ then prints:
   sent, commit), and their ratio; then the same hand-written SQL plus the sweep's own
   email rendering (open demands read, text and HTML templates, links, headers), so
   the reader sees how much of the gap is the email itself;
+- the digest path: the same due reminders for an owner who reads digests, as one sweep
+  that puts them in the digest, then the sweep at 08:00 that sends the digest;
 - the time of an idle sweep (nothing due) on 10,000 and on N rows;
 - peak memory (the process's peak RSS, and Python's peak allocation during the sweep).
 
@@ -38,12 +40,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Boolean, Date, create_engine, insert, text
+from sqlalchemy import Boolean, Date, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from tracker import create_app, mail
+from tracker.domain import ladder
 from tracker.extensions import db
-from tracker.models import Letter, Official, Recipient, Reminder, User
+from tracker.models import Digest, Letter, Official, Recipient, Reminder, User
 from tracker.services.reminders.email import describe, open_demand_titles, reminder_email
 from tracker.services.reminders.sweep import run_sweep
 
@@ -265,7 +268,7 @@ def rendered_sql_sweep(now: datetime) -> int:
                 now=now,
             )
             mail.keep_in_outbox(
-                reminder_email(about, (row.email,), row.message_id), now, claimed, connection
+                reminder_email(about, (row.email,), row.message_id, None), now, claimed, connection
             )
             connection.execute(text(SENT_SQL), {"now": naive, "id": claimed})
             connection.commit()
@@ -275,6 +278,10 @@ def rendered_sql_sweep(now: datetime) -> int:
 def reset_due(due_ids: list[int]) -> None:
     reminders = Reminder.__table__
     db.session.execute(text("DELETE FROM outbox_messages"))
+    db.session.execute(text("DELETE FROM digests"))  # and their items, by cascade
+    db.session.execute(text("DELETE FROM digest_items"))
+    # Each due reminder is the first of its letter: the sweep starts every thread.
+    db.session.execute(text("UPDATE letters SET thread_message_id = NULL"))
     for start in range(0, len(due_ids), CHUNK):
         db.session.execute(
             reminders.update()
@@ -286,9 +293,29 @@ def reset_due(due_ids: list[int]) -> None:
                 lease_until=None,
                 claimed_by=None,
                 sent_at=None,
+                delivered_to="",
             )
         )
     db.session.commit()
+
+
+def digest_path_seconds(due_ids: list[int]) -> tuple[float, float]:
+    """The same due reminders for an owner who reads digests: the sweep that queues them
+    into the digest, and the sweep at 08:00 that sends it (one digest, all of them)."""
+    reset_due(due_ids)
+    db.session.execute(User.__table__.update().values(reminder_delivery="digest", timezone="UTC"))
+    db.session.commit()
+    started = time.perf_counter()
+    assert run_sweep(NOW).queued == len(due_ids)
+    queued = time.perf_counter() - started
+    started = time.perf_counter()
+    assert run_sweep(ladder.next_digest_at(NOW, "UTC", 8)).digests == 1
+    sent = time.perf_counter() - started
+    [count] = db.session.scalars(select(Digest.reminder_count)).all()
+    assert count == len(due_ids)
+    db.session.execute(User.__table__.update().values(reminder_delivery="immediate"))
+    db.session.commit()
+    return queued, sent
 
 
 def idle_sweep_seconds(repeats: int = 21) -> float:
@@ -371,6 +398,7 @@ def main() -> None:
             tracemalloc.stop()
 
             idle_large = idle_sweep_seconds()
+            digest_queued, digest_sent = digest_path_seconds(due_ids)
             db.session.remove()
             db.engine.dispose()
 
@@ -388,6 +416,11 @@ def main() -> None:
     )
     print(f"  ratio sweep / bare SQL: {ours / bare:.2f}x (aim: at most 2x)")
     print(f"  ratio sweep / bare SQL + rendering: {ours / rendered:.2f}x")
+    print(
+        f"  digest path: queuing {due:,} into a digest {digest_queued:8.2f} s"
+        f"  ({digest_queued / due * 1000:.2f} ms each); sending it {digest_sent:8.2f} s"
+        f"  ({digest_sent / due * 1000:.2f} ms per reminder it carries)"
+    )
     print(f"  idle sweep on 10,000 rows:   {idle_small * 1000:7.2f} ms (median of 21)")
     print(
         f"  idle sweep on {args.recipients:,} rows: {idle_large * 1000:7.2f} ms"

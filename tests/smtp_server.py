@@ -111,14 +111,24 @@ class ScriptedHandler:
         self.permanent_failure = False  # answer 550 to every message
         self.hangs = 0  # never answer this many messages
         self.refused_addresses: set[str] = set()  # 550 at RCPT for these
+        self.greylisted: dict[str, int] = {}  # 450 at RCPT this many more times, per address
+        self.rcpt_attempts: list[str] = []  # every RCPT TO address, whatever the answer
         self.logins: list[tuple[str, bool]] = []  # (user name, accepted) per AUTH
         # Called with each accepted message before the server answers 250.
         self.on_message: Callable[[Received], None] | None = None
         self.released = asyncio.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.rcpt_attempts.append(address)
         if address in self.refused_addresses:
             return f"550 5.1.1 <{address}>: no such mailbox"
+        with self.lock:
+            greylisted = self.greylisted.get(address, 0) > 0
+            if greylisted:
+                self.greylisted[address] -= 1
+        if greylisted:
+            return f"450 4.2.0 <{address}>: greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -221,3 +231,45 @@ class SmtpServer:
     def __exit__(self, *exc) -> None:
         self.controller.loop.call_soon_threadsafe(self.handler.released.set)
         self.controller.stop()
+
+
+class SilentRelay:
+    """Accepts TCP connections and never says a word: a relay that hangs.
+
+    `connections` counts the connections it took, so a test sees how many times a
+    sweep waited for it.
+    """
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        self._open: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _address = self.listener.accept()
+            except TimeoutError:
+                continue
+            self._open.append(connection)  # held open, never answered
+            self.connections += 1
+
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SilentRelay:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        for connection in self._open:
+            connection.close()
+        self.listener.close()

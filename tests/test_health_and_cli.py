@@ -20,6 +20,8 @@ def test_healthz_reports_database_and_missing_heartbeat(client):
         "scheduler_heartbeat_age_seconds": None,
         "mailbox": "not configured",
         "mailbox_errors": [],
+        "mail_server": "ok",
+        "mail_server_unreachable_since": None,
     }
 
 

@@ -62,21 +62,31 @@ def test_a_reminder_is_delivered_encrypted_after_login(security, sweep_through, 
         assert outbox_ids() == [reminder.message_id]
 
 
+def assert_still_due(reminder, error: str | None = None) -> None:
+    """Not sent, not failed, no attempt counted: the server never judged the message."""
+    db.session.refresh(reminder)
+    assert (reminder.state, reminder.attempts) == ("pending", 0)
+    assert reminder.attempt_at - DUE < timedelta(seconds=10)  # due at the next sweep
+    if error is not None:
+        assert reminder.last_error == error
+
+
 # "none": aiosmtpd answers 535 on plain SMTP too, once the authenticator says handled=False.
 @pytest.mark.parametrize("security", ["none", "starttls", "tls"])
-def test_a_wrong_password_fails_the_reminder_with_the_servers_answer(
+def test_a_wrong_password_pauses_all_sending_and_fails_no_reminder(
     security, sweep_through, certificates
 ):
+    # A refused login says nothing about the reminder: every email would meet it.
     server = SmtpServer(LOGIN, security=security, certificates=certificates)
     with sweep_through(server, server.url("tracker", "wrong")) as reminder:
-        assert run_sweep(DUE).failed == 1
-        db.session.refresh(reminder)
-        assert reminder.state == "failed"
-        assert reminder.last_error == (
+        result = run_sweep(DUE)
+        expected = (
             f"127.0.0.1:{server.port} refused the login: "
             "535 5.7.8 Authentication credentials invalid"
         )
-        assert run_sweep(DUE + timedelta(days=1)).claimed == 0  # 5xx: not retried
+        assert (result.unreachable, result.failed) == (expected, 0)
+        assert_still_due(reminder, expected)
+        assert run_sweep(DUE + timedelta(seconds=30)).claimed == 0  # the mailer backs off
         assert server.logins and not any(accepted for _user, accepted in server.logins)
         assert server.messages == []
         assert server.handler.attempts == 0
@@ -87,12 +97,11 @@ def test_starttls_required_but_not_offered_sends_nothing_in_clear_text(sweep_thr
     # A plain server that would even take the password unencrypted: it must not get it.
     server = SmtpServer(LOGIN)
     with sweep_through(server, server.url(*LOGIN, security="starttls")) as reminder:
-        assert run_sweep(DUE).retried == 1
-        db.session.refresh(reminder)
-        assert reminder.state == "pending"
-        assert reminder.last_error == (
+        assert run_sweep(DUE).unreachable
+        assert_still_due(
+            reminder,
             f"127.0.0.1:{server.port}: the server does not offer STARTTLS, which MAIL_URL "
-            "requires; nothing was sent in clear text"
+            "requires; nothing was sent in clear text",
         )
         assert server.logins == []
         assert server.handler.attempts == 0
@@ -105,9 +114,8 @@ def test_a_certificate_the_client_does_not_trust_is_refused(security, sweep_thro
     server = SmtpServer(LOGIN, security=security, certificates=certificates)
     # No MAIL_CA_FILE: the system's trust store, which has never heard of the test CA.
     with sweep_through(server, server.url(*LOGIN), ca_file=None) as reminder:
-        assert run_sweep(DUE).retried == 1
-        db.session.refresh(reminder)
-        assert reminder.state == "pending"
+        assert run_sweep(DUE).unreachable
+        assert_still_due(reminder)
         assert reminder.last_error.startswith(
             f"127.0.0.1:{server.port} presented a certificate that is not trusted: "
         )
@@ -124,8 +132,9 @@ def test_the_certificate_must_name_the_host_it_is_reached_by(make_app, tmp_path)
     app = make_app(MAIL_URL=server.url(*LOGIN), MAIL_TIMEOUT=2, MAIL_CA_FILE=str(other.ca_file))
     with server, app.app_context():
         letter = make_letter(make_user("owner@example.org"), sent_on=SENT)
-        assert run_sweep(DUE).retried == 1
+        assert run_sweep(DUE).unreachable
         reminder = reminders_of(letter.recipients[0])[0]
+        assert_still_due(reminder)
         assert "presented a certificate that is not trusted" in reminder.last_error
         assert "IP address mismatch" in reminder.last_error
         assert server.logins == []
@@ -136,7 +145,7 @@ def test_a_ca_file_that_cannot_be_read_is_named_in_the_error(sweep_through, cert
     missing = tmp_path / "no-such-ca.pem"
     server = SmtpServer(LOGIN, security="tls", certificates=certificates)
     with sweep_through(server, server.url(*LOGIN), ca_file=missing) as reminder:
-        assert run_sweep(DUE).retried == 1
-        db.session.refresh(reminder)
+        assert run_sweep(DUE).unreachable
+        assert_still_due(reminder)
         assert f"MAIL_CA_FILE {missing} cannot be used" in reminder.last_error
         assert server.messages == []

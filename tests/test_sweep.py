@@ -52,9 +52,13 @@ def test_a_due_reminder_lands_in_the_outbox_once_with_what_staff_need(owner):
     assert message.reminder_id == reminder.id
     assert message.message_id == reminder.message_id
     assert message.recipients == "owner@example.org, watcher@example.org"
-    assert message.subject == f"[{letter.reference}] No response from President Example"
-    assert f"In-Reply-To: <letter-{letter.id}@tracker.test>" in message.headers
+    assert message.subject == f"[{letter.reference}] Follow-up: {letter.subject}"
+    # The letter's first reminder that went out starts its thread.
+    assert "In-Reply-To" not in message.headers
+    db.session.refresh(letter)
+    assert letter.thread_message_id == reminder.message_id
     text = message.body_text
+    assert text.startswith("No response from President Example")
     assert "Sent on 2024-03-01" in text
     assert "was due on 2024-03-31 (3 days overdue)" in text
     assert "Lift the sanctions" in text and "Disavow the threats" not in text
@@ -165,8 +169,10 @@ def test_escalation_also_tells_the_admins_and_skips_inactive_users(owner):
     make_letter(owner, sent_on=SENT)
     run_sweep(DUE + timedelta(days=45))
     [message] = outbox()
-    assert message.subject.endswith("Escalate: still no response from President Example")
+    assert message.body_text.startswith("Escalate: still no response from President Example")
     assert message.recipients == "owner@example.org, boss@example.org"
+    # Admins are told why an escalation reaches them.
+    assert "every escalation also goes to the administrators" in message.body_text
 
 
 def test_limit_caps_one_sweep(owner):
@@ -188,8 +194,8 @@ def test_an_idle_sweep_is_a_few_index_probes(owner):
         run_sweep(DUE - timedelta(days=1))
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    # Two claim probes (expired claims, due reminders) and the digest users.
-    assert len(statements) == 3
+    # Two claim probes (expired claims, due ones) for reminders, and two for digests.
+    assert len(statements) == 4
 
 
 def test_followup_clock_changes_after_sending_keep_history(owner):

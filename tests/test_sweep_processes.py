@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from tests.followup_data import bulk_overdue, make_user
 from tests.smtp_server import SmtpServer
 from tracker.extensions import db
-from tracker.models import Reminder, SchedulerHeartbeat, utcnow
+from tracker.models import Digest, Reminder, SchedulerHeartbeat, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = datetime(2024, 3, 31, 9, tzinfo=UTC)
@@ -171,3 +171,39 @@ def test_the_scheduler_process_sweeps_beats_and_recovers_from_sigkill(app, smtp,
     assert all(mid in killed for mid, n in counts.items() if n > 1)
     beat = db.session.scalars(select(SchedulerHeartbeat)).first()
     assert beat is not None and beat.beat_at > utcnow() - timedelta(seconds=30)
+
+
+def test_a_sweep_killed_while_a_digest_is_on_the_wire_delivers_it_after_restart(
+    app, smtp, process_env
+):
+    bulk_overdue(make_user("reader@example.org", delivery="digest"), 5, DUE)
+    assert "queued 5" in finish(start(process_env, "sweep", "--now", DUE.isoformat()))
+    assert smtp.messages == []
+    eight = datetime(2024, 4, 1, 8, tzinfo=UTC)
+    victim: list[subprocess.Popen] = []
+
+    def kill_on_digest(message) -> None:
+        # The server has the digest; the scheduler dies before hearing "250".
+        os.kill(victim[0].pid, signal.SIGKILL)
+
+    smtp.handler.on_message = kill_on_digest
+    victim.append(start(process_env, "sweep", "--now", eight.isoformat()))
+    victim[0].communicate(timeout=60)
+    assert victim[0].returncode == -signal.SIGKILL
+    smtp.handler.on_message = None
+
+    # Restarted at once: the claim holds until its lease ends, then the digest goes again.
+    assert "digests 0" in finish(start(process_env, "sweep", "--now", eight.isoformat()))
+    db.session.rollback()
+    assert set(db.session.scalars(select(Reminder.state))) == {"queued"}  # not delivered yet
+    after_lease = (eight + timedelta(seconds=301)).isoformat()
+    assert "digests 1" in finish(start(process_env, "sweep", "--now", after_lease))
+
+    first, second = smtp.messages  # one duplicate at most, with the same Message-ID
+    assert first.message_id == second.message_id
+    assert first.part("plain") == second.part("plain")
+    for number in range(5):
+        assert f"Official {number:05d}" in second.part("plain")
+    db.session.rollback()
+    assert db.session.scalars(select(Digest.state)).all() == ["sent"]
+    assert db.session.scalars(select(Reminder.state)).all() == ["sent"] * 5

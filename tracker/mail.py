@@ -16,6 +16,13 @@ emails over one connection. Each email that is
 delivered (to the server, or to the outbox when there is none) is also kept in the
 outbox; an attempt that failed is not, its error is kept on the reminder instead.
 
+A delivery has one of four outcomes: sent (to every address, or to some while the
+others were refused for good), retry (the server answered 4xx, for the message or for
+some addresses: try those again later), fail (5xx for the message or every address),
+and unreachable (no connection, a timeout, a dropped connection, a refused login or
+TLS set-up, or 421 "closing"): the server never judged the message, so nothing counts
+against it, and the caller stops sending until the server is back.
+
 Nothing here commits: the caller owns the transaction.
 """
 
@@ -40,7 +47,7 @@ from tracker.domain.smtp_replies import reply_text, verdict
 from tracker.extensions import db
 from tracker.models import OutboxMessage
 
-Outcome = Literal["sent", "retry", "fail"]
+Outcome = Literal["sent", "retry", "fail", "unreachable"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,12 @@ class Email:
 class Delivery:
     outcome: Outcome
     error: str = ""
-    # Addresses the server refused while accepting others: {address: "550 reason"}.
+    # Addresses the server refused for good: {address: "550 reason"}.
     refused: dict[str, str] = field(default_factory=dict)
+    # Addresses refused for now (greylisting): {address: "450 reason"}; retry those only.
+    deferred: dict[str, str] = field(default_factory=dict)
+    # Addresses the server accepted the message for.
+    accepted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,13 @@ def render(template: str, **context: Any) -> str:
     request, and the web UI's context processors need a logged-in user.
     """
     return current_app.jinja_env.get_template(f"email/{template}").render(**context)
+
+
+def sender_domain() -> str:
+    """The domain of MAIL_FROM, which Message-IDs carry (RFC 5322 3.6.4: unique by domain)."""
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    domain = address.rpartition("@")[2]
+    return domain or urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
 
 
 def one_line(text: str) -> str:
@@ -162,18 +180,9 @@ def to_message(email: Email, now: datetime) -> EmailMessage:
     return message
 
 
-def _host() -> str:
-    return message_ids.mail_host(current_app.config["TRACKER_BASE_URL"])
-
-
 def new_message_id(kind: message_ids.MessageKind) -> str:
     """A fresh, unique Message-ID for an email of `kind` (format: `message_ids`)."""
-    return message_ids.message_id(kind, _host(), uuid.uuid4().hex)
-
-
-def letter_thread_id(letter_id: int) -> str:
-    """The id that threads every reminder about one letter (format: `message_ids`)."""
-    return message_ids.letter_thread_id(letter_id, _host())
+    return message_ids.message_id(kind, sender_domain(), uuid.uuid4().hex)
 
 
 # --- delivering ----------------------------------------------------------------------
@@ -194,6 +203,8 @@ class Mailer:
         self.timeout = current_app.config["MAIL_TIMEOUT"]
         self.ca_file = current_app.config.get("MAIL_CA_FILE") or None
         self._client: smtplib.SMTP | None = None
+        # Whether a server answered about a message in this batch: it is reachable.
+        self.answered = False
 
     def __enter__(self) -> Mailer:
         return self
@@ -212,14 +223,16 @@ class Mailer:
         now: datetime,
         *,
         reminder_id: int | None = None,
+        digest_id: int | None = None,
         connection: Connection | None = None,
     ) -> Delivery:
         """Send `email`; keep it in the outbox through `connection` (or the session)."""
-        delivery = Delivery("sent")
+        delivery = Delivery("sent", accepted=email.to)
         if self.settings is not None:
             delivery = self._send(to_message(email, now))
-        if delivery.outcome == "sent":
-            keep_in_outbox(email, now, reminder_id, connection)
+            self.answered = self.answered or delivery.outcome != "unreachable"
+        if delivery.accepted:
+            keep_in_outbox(email, now, reminder_id, connection, digest_id)
         return delivery
 
     def _connection(self) -> smtplib.SMTP:
@@ -242,7 +255,7 @@ class Mailer:
         return client
 
     def _send(self, message: EmailMessage) -> Delivery:
-        """4xx replies, timeouts and lost connections are worth retrying; 5xx are final."""
+        """4xx replies are worth retrying, 5xx are final; no answer is an outage."""
         assert self.settings is not None
         headers = [message["To"], *([message["Cc"]] if message["Cc"] else [])]
         recipients = [address for _name, address in getaddresses(headers)]
@@ -251,41 +264,41 @@ class Mailer:
         try:
             client = self._connection()
         except smtplib.SMTPAuthenticationError as error:
-            refused = _reply_delivery(error)
-            return Delivery(refused.outcome, f"{where} refused the login: {refused.error}")
-        except smtplib.SMTPResponseException as error:
-            return _reply_delivery(error)
+            return _unreachable(f"{where} refused the login: {_reply_of(error)}")
+        except smtplib.SMTPResponseException as error:  # refused us before any message
+            return _unreachable(f"{where}: {_reply_of(error)}")
         except smtplib.SMTPNotSupportedError as error:
             # Not sent rather than sent in clear: the offer may come back, or have been
-            # stripped on the way; MAX_ATTEMPTS bounds the retries.
-            return Delivery("retry", f"{where}: {error}")
+            # stripped on the way.
+            return _unreachable(f"{where}: {error}")
         except ssl.SSLCertVerificationError as error:
-            return Delivery(
-                "retry", f"{where} presented a certificate that is not trusted: {error}"
-            )
+            return _unreachable(f"{where} presented a certificate that is not trusted: {error}")
         except (smtplib.SMTPException, OSError) as error:
-            return Delivery("retry", f"cannot reach {where}: {error}")
+            return _unreachable(f"cannot reach {where}: {error}")
         try:
             refused = client.send_message(message, from_addr=sender, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as error:
-            replies = {a: reply_text(code, text) for a, (code, text) in error.recipients.items()}
-            permanent = all(verdict(code) == "fail" for code, _ in error.recipients.values())
-            return Delivery("fail" if permanent else "retry", "; ".join(replies.values()), replies)
+            return _per_address(error.recipients, ())
         except smtplib.SMTPResponseException as error:
             self.close()
+            if _is_outage_reply(error.smtp_code):
+                return _unreachable(f"{where}: {_reply_of(error)}")
             return _reply_delivery(error)
         except smtplib.SMTPNotSupportedError as error:
             self.close()
             return Delivery("fail", f"the mail server does not support this: {error}")
-        except (smtplib.SMTPException, OSError) as error:
+        except (smtplib.SMTPException, OSError) as error:  # timeouts, dropped connections
             self.close()
-            return Delivery("retry", f"{type(error).__name__}: {error}")
-        replies = {a: reply_text(code, text) for a, (code, text) in refused.items()}
-        return Delivery("sent", refused=replies)
+            return _unreachable(f"{where}: {type(error).__name__}: {error}")
+        return _per_address(refused, tuple(r for r in recipients if r not in refused))
 
 
 def keep_in_outbox(
-    email: Email, now: datetime, reminder_id: int | None, connection: Connection | None = None
+    email: Email,
+    now: datetime,
+    reminder_id: int | None,
+    connection: Connection | None = None,
+    digest_id: int | None = None,
 ) -> None:
     headers = [f"Message-ID: {email.message_id}"]
     if email.references:
@@ -298,6 +311,7 @@ def keep_in_outbox(
         _outbox_insert(),
         {
             "reminder_id": reminder_id,
+            "digest_id": digest_id,
             "message_id": email.message_id,
             "sender": email.sender,
             "recipients": ", ".join(email.to),
@@ -317,6 +331,36 @@ def _outbox_insert():
 
 def _reply_delivery(error: smtplib.SMTPResponseException) -> Delivery:
     return Delivery(verdict(error.smtp_code), reply_text(error.smtp_code, error.smtp_error))
+
+
+def _reply_of(error: smtplib.SMTPResponseException) -> str:
+    return reply_text(error.smtp_code, error.smtp_error)
+
+
+def _is_outage_reply(code: int) -> bool:
+    """421: the server is closing the connection, whatever the message; not a verdict."""
+    return code == 421
+
+
+def _unreachable(error: str) -> Delivery:
+    return Delivery("unreachable", error)
+
+
+def _per_address(replies: dict[str, tuple[int, bytes]], accepted: tuple[str, ...]) -> Delivery:
+    """Each refused address by its own reply: 4xx ones are retried, 5xx ones recorded."""
+    if any(_is_outage_reply(code) for code, _text in replies.values()):
+        return _unreachable("; ".join(reply_text(c, t) for c, t in replies.values()))
+    refused: dict[str, str] = {}
+    deferred: dict[str, str] = {}
+    for address, (code, text) in replies.items():
+        permanent = verdict(code) == "fail"
+        (refused if permanent else deferred)[address] = reply_text(code, text)
+    if deferred:
+        outcome: Outcome = "retry"
+        error = "; ".join(deferred.values())
+    else:
+        outcome, error = ("sent", "") if accepted else ("fail", "; ".join(refused.values()))
+    return Delivery(outcome, error, refused, deferred, accepted)
 
 
 @cache

@@ -32,8 +32,14 @@ def process_name() -> str:
 def tick(app: Flask, name: str, started_at: datetime) -> None:
     """One scheduled run: sweep what is due (reminders, then digests), then beat."""
     with app.app_context():
+
+        def beat_while_sweeping() -> None:
+            # A long sweep (thousands due, a slow server) must not look like a dead one.
+            heartbeat.beat(name, utcnow(), started_at)
+            db.session.commit()
+
         try:
-            result = sweep.run_sweep(utcnow(), worker=name)
+            result = sweep.run_sweep(utcnow(), worker=name, beat=beat_while_sweeping)
             sending.send_due(utcnow(), worker=name)
             if result.claimed or result.digests:
                 log.info("sweep: %s", result)

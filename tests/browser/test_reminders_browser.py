@@ -54,7 +54,7 @@ def test_an_overdue_letter_is_reminded_in_the_outbox_and_on_its_page(
         admin_page = admin.new_page()
         log_in(admin_page, live_server.url, users["admin"].email, PASSWORD)
         admin_page.get_by_role("link", name="Outbox").click()
-        subject = f"[{reference}] No response from Minister Example"
+        subject = f"[{reference}] Follow-up: "  # then the letter's subject
         admin_page.get_by_role("link", name=subject).click()
         expect(admin_page.get_by_text("10 days overdue")).to_be_visible()
     finally:

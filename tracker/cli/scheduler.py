@@ -53,6 +53,11 @@ def sweep_once(now_text: str | None, limit: int | None):
     heartbeat.beat(name, utcnow(), utcnow(), sent=result.sent + result.digests)
     db.session.commit()
     click.echo(
-        f"claimed {result.claimed}, sent {result.sent}, retried {result.retried}, "
-        f"failed {result.failed}, cancelled {result.cancelled}, digests {result.digests}"
+        f"claimed {result.claimed}, sent {result.sent}, queued {result.queued}, "
+        f"retried {result.retried}, failed {result.failed}, cancelled {result.cancelled}, "
+        f"digests {result.digests}"
     )
+    for failure in result.failures:
+        click.echo(f"failed: {failure}")
+    if result.unreachable:
+        click.echo(f"stopped sending: {result.unreachable}")

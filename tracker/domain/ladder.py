@@ -18,10 +18,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 StepKind = Literal["no_response", "follow_up", "escalate"]
-ReminderState = Literal["pending", "sending", "sent", "failed", "cancelled"]
+ReminderState = Literal["pending", "sending", "queued", "sent", "failed", "cancelled"]
 
 STEP_KINDS: tuple[str, ...] = ("no_response", "follow_up", "escalate")
-REMINDER_STATES: tuple[str, ...] = ("pending", "sending", "sent", "failed", "cancelled")
+# "queued": sent to those who read reminders at once, waiting in others' digests.
+REMINDER_STATES: tuple[str, ...] = ("pending", "sending", "queued", "sent", "failed", "cancelled")
 
 # Staff read reminders at the start of their working day, in the organisation's zone.
 DEFAULT_SEND_HOUR = 9

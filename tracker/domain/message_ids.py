@@ -1,30 +1,21 @@
-"""How Tracker names the emails it sends: Message-IDs and the thread id of a letter.
+"""How Tracker names the emails it sends: their Message-IDs.
 
-Pure: the host comes from TRACKER_BASE_URL and the unique part from the caller
-(`tracker.mail` passes a random uuid), so the formats live here and nowhere else.
+Pure: the domain (MAIL_FROM's) and the random part come from the caller
+(`tracker.mail.new_message_id`), so the format lives here and nowhere else. A random
+part makes an id unique across installations and rebuilt databases, which database
+ids alone never are. Reminders about one letter thread on the first one that went out
+(kept on the letter), not on an id that no email carries.
 """
 
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
-# What an email is: the left part of its Message-ID says so, which helps whoever
-# reads the outbox or a mail server's log.
-MessageKind = Literal["reminder", "digest"]
-
-
-def mail_host(base_url: str) -> str:
-    """The right-hand side of every Message-ID: the host Tracker is served from."""
-    return urlsplit(base_url).hostname or "localhost"
+# What an email is: the id says so, which helps whoever reads the outbox or a mail
+# server's log.
+MessageKind = Literal["reminder", "digest", "letter", "security"]
 
 
-def message_id(kind: MessageKind, host: str, unique: str) -> str:
-    """A fresh Message-ID, e.g. `<reminder-3f2a…@tracker.example.org>`."""
-    return f"<{kind}-{unique}@{host}>"
-
-
-def letter_thread_id(letter_id: int, host: str) -> str:
-    """The Message-ID every reminder about one letter refers to, so mail clients
-    show them as one thread. Stable: the same letter always gets the same id."""
-    return f"<letter-{letter_id}@{host}>"
+def message_id(kind: MessageKind, domain: str, unique: str) -> str:
+    """A Message-ID, e.g. `<3f2a….reminder@org.example>` (RFC 5322 3.6.4)."""
+    return f"<{unique}.{kind}@{domain}>"

@@ -1,4 +1,5 @@
-"""The scheduler's heartbeat as /healthz and the staff banner read it."""
+"""The scheduler's heartbeat and the mail server's reachability, as /healthz and the
+staff banners read them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import SchedulerHeartbeat
+from tracker.models import MailServerStatus, SchedulerHeartbeat
 
 
 def latest() -> datetime | None:
@@ -17,3 +18,8 @@ def latest() -> datetime | None:
 def age_seconds(now: datetime) -> float | None:
     last = latest()
     return None if last is None else max(0.0, (now - last).total_seconds())
+
+
+def mail_unreachable_since() -> datetime | None:
+    """When the scheduler last found the mail server unreachable, if it still is."""
+    return db.session.scalar(select(func.min(MailServerStatus.unreachable_since)))

@@ -15,7 +15,12 @@ def scheduler_warning() -> dict[str, object]:
         return {"scheduler_stale": False}
     interval = current_app.config["TRACKER_SWEEP_SECONDS"]
     age = heartbeat.age_seconds(utcnow())
-    return {"scheduler_stale": age is None or age > 3 * interval, "scheduler_age": age}
+    return {
+        "scheduler_stale": age is None or age > 3 * interval,
+        "scheduler_age": age,
+        # The scheduler runs but the mail does not go out: another problem, another fix.
+        "mail_unreachable_since": heartbeat.mail_unreachable_since(),
+    }
 
 
 # (endpoint, label, role)
@@ -29,6 +34,7 @@ NAVIGATION = (
     ("campaigns.index", "Campaigns", "viewer"),
     ("admin.users", "Users", "admin"),
     ("admin.outbox", "Outbox", "admin"),
+    ("delivery.problems", "Delivery problems", "admin"),
     ("admin.audit", "Audit trail", "admin"),
 )
 
@@ -48,6 +54,7 @@ def init_app(app: Flask) -> None:
     from tracker.web import (
         admin,
         dashboard,
+        delivery,
         followup,
         health,
         intake,
@@ -61,6 +68,7 @@ def init_app(app: Flask) -> None:
     for module in (
         main,
         admin,
+        delivery,
         health,
         letters,
         intake,

@@ -1,4 +1,5 @@
-"""/healthz: the database's state and the age of the scheduler's heartbeat; security.txt."""
+"""/healthz: the database, the scheduler's heartbeat, the mail server's reachability, the
+mailbox; security.txt."""
 
 from __future__ import annotations
 
@@ -38,14 +39,21 @@ def healthz():
         db.session.execute(text("SELECT 1"))
         age = heartbeat.age_seconds(utcnow())
         mailboxes = mailbox.mailbox_health()
+        unreachable_since = heartbeat.mail_unreachable_since()
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify(database="unavailable", scheduler_heartbeat_age_seconds=None), 503
     failing = [m for m in mailboxes if not m.ok]
+    # "scheduler silent" is an old heartbeat; "mail server unreachable" is a scheduler
+    # that runs and cannot hand its mail over. A mailbox that cannot be read does not
+    # make the app unhealthy either: both are retried.
     return jsonify(
         database="ok",
         scheduler_heartbeat_age_seconds=None if age is None else round(age, 1),
-        # A mailbox that cannot be read does not make the app unhealthy: it is retried.
+        mail_server="ok" if unreachable_since is None else "unreachable",
+        mail_server_unreachable_since=(
+            None if unreachable_since is None else unreachable_since.isoformat()
+        ),
         mailbox="not configured" if not mailboxes else ("failing" if failing else "ok"),
         mailbox_errors=[m.error for m in failing],
     )

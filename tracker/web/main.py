@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_login import current_user
 
 from tracker.auth import requires
+from tracker.models import utcnow
+from tracker.queries import delivery
 from tracker.web.dashboard import report_page
 
 bp = Blueprint("main", __name__)
@@ -13,4 +16,6 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @requires("viewer")
 def home():
-    return report_page("main/home.html", mine=True, row_limit=50)
+    # The owner hears of reminders about their letters that could not be delivered.
+    problems = delivery.reminder_problems(utcnow(), owner_id=current_user.id)
+    return report_page("main/home.html", mine=True, row_limit=50, delivery_problems=problems)

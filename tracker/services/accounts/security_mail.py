@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import make_msgid
-from urllib.parse import urlsplit
 
 from flask import current_app
 
 from tracker import mail
 from tracker.models import User
-
-
-def _message_id() -> str:
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "tracker.invalid"
-    return make_msgid("security", domain=host)
 
 
 def tell_owner_about_failures(user: User, now: datetime) -> None:
@@ -27,7 +20,7 @@ def tell_owner_about_failures(user: User, now: datetime) -> None:
         "security_alert",
         to=(user.email,),
         subject="Tracker: many failed logins to your account",
-        message_id=_message_id(),
+        message_id=mail.new_message_id("security"),
         user=user,
         when=now,
         base_url=current_app.config["TRACKER_BASE_URL"],

@@ -31,6 +31,7 @@ from tracker.models import Recipient, Reminder
 from tracker.services.audit import Actor, apply_changes, record
 from tracker.services.errors import ServiceError
 from tracker.services.followup.planning import sync_recipient_reminders
+from tracker.services.reminders.retry import reopen_reminder
 from tracker.services.transaction import transaction
 from tracker.settings import ladder_settings, organisation_today
 
@@ -241,8 +242,12 @@ def mark_follow_up_sent(actor: Actor, recipient: Recipient, now: datetime) -> No
 
 
 def retry_reminder(actor: Actor, reminder: Reminder, now: datetime) -> None:
-    """Send a failed reminder again at the next sweep; one transaction."""
-    if reminder.state != "failed":
+    """Send a failed (or long-retrying) reminder again at the next sweep; one transaction.
+
+    A reminder that failed because its digest was refused sends that digest again.
+    """
+    retrying = reminder.state == "pending" and reminder.retrying_since is not None
+    if reminder.state != "failed" and not retrying:
         raise _refused("Only a failed reminder can be retried.")
     recipient = reminder.recipient
     _require_running(recipient)
@@ -252,12 +257,6 @@ def retry_reminder(actor: Actor, reminder: Reminder, now: datetime) -> None:
             recipient,
             "reminder.retried",
             f"Retried the {reminder.kind.replace('_', ' ')} reminder about {_name(recipient)}",
-            {"state": ["failed", "pending"], "last_error": [reminder.last_error, ""]},
+            {"state": [reminder.state, "pending"], "last_error": [reminder.last_error, ""]},
         )
-        reminder.state = "pending"
-        reminder.attempt_at = now
-        reminder.attempts = 0
-        reminder.last_error = ""
-        reminder.refused_recipients = ""
-        reminder.lease_until = None
-        reminder.claimed_by = None
+        reopen_reminder(reminder, now)

@@ -16,7 +16,6 @@ import os
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -38,11 +37,6 @@ def _worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _new_message_id(letter: Letter) -> str:
-    host = urlsplit(current_app.config["TRACKER_BASE_URL"]).hostname or "localhost"
-    return f"<letter-{letter.id}-{mail_matching.new_token()}@{host}>"
-
-
 def send_record(letter: Letter) -> LetterSend:
     """The letter's send, created (as a draft) on first use; flushes, never commits."""
     existing = db.session.scalar(select(LetterSend).where(LetterSend.letter_id == letter.id))
@@ -51,7 +45,7 @@ def send_record(letter: Letter) -> LetterSend:
     created = LetterSend(
         letter=letter,
         reply_token=mail_matching.new_token(),
-        message_id=_new_message_id(letter),
+        message_id=mail.new_message_id("letter"),
         state="draft",
         attempts=0,
     )

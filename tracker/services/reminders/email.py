@@ -13,15 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, case, or_, select
+from sqlalchemy import Connection, bindparam, case, or_, select, update
 from werkzeug.routing import Map, MapAdapter
 
 from tracker import mail
 from tracker.domain import deadlines, ladder
-from tracker.models import Demand, Reminder, User, letter_watchers
+from tracker.models import Demand, Letter, Official, Recipient, User, letter_watchers
 from tracker.settings import ladder_settings, organisation_today
 
 
@@ -42,6 +43,30 @@ def letter_url(letter_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def thread_references(thread_root: str | None, message_id: str) -> tuple[str, ...]:
+    """What a reminder replies to: the letter's first reminder that went out, unless it
+    is that one (or none went out yet, and it will be)."""
+    return () if thread_root in (None, message_id) else (thread_root,)
+
+
+@cache
+def _claim_thread_statement():
+    letters = Letter.__table__
+    return (
+        update(letters)
+        .where(letters.c.id == bindparam("letter_id"), letters.c.thread_message_id.is_(None))
+        # Core UPDATEs fire onupdate too: a reminder is no edit of the letter.
+        .values(thread_message_id=bindparam("message_id"), updated_at=letters.c.updated_at)
+    )
+
+
+def start_thread(connection: Connection, letter_id: int, message_id: str) -> None:
+    """Make `message_id` the letter's thread root unless another already is; no commit."""
+    connection.execute(
+        _claim_thread_statement(), {"letter_id": letter_id, "message_id": message_id}
+    )
+
+
 def step_label(kind: str, official: str) -> str:
     step = next((s for s in ladder_settings().steps if s.kind == kind), None)
     if step is None:  # the ladder setting changed since the reminder was planned
@@ -54,8 +79,10 @@ def step_label(kind: str, official: str) -> str:
 
 @dataclass(frozen=True)
 class Addressee:
+    id: int
     email: str
     reminder_delivery: str
+    timezone: str
 
 
 @cache
@@ -69,7 +96,7 @@ def _addressees_statement(escalate: bool):
         concerned = or_(concerned, users.c.role == "admin")
     rank = case((users.c.id == owner_id, 0), (users.c.id.in_(watching), 1), else_=2)
     return (
-        select(users.c.email, users.c.reminder_delivery)
+        select(users.c.id, users.c.email, users.c.reminder_delivery, users.c.timezone)
         .where(users.c.active.is_(True), concerned)
         .order_by(rank, users.c.id)
     )
@@ -80,7 +107,7 @@ def addressees(connection: Connection, letter_id: int, owner_id: int, kind: str)
     rows = connection.execute(
         _addressees_statement(kind == "escalate"), {"owner_id": owner_id, "letter_id": letter_id}
     )
-    return [Addressee(row.email, row.reminder_delivery) for row in rows]
+    return [Addressee(row.id, row.email, row.reminder_delivery, row.timezone) for row in rows]
 
 
 @cache
@@ -104,6 +131,7 @@ def open_demand_titles(connection: Connection, letter_id: int) -> tuple[str, ...
 class ReminderFacts:
     """Everything an email or digest line says about one reminder."""
 
+    kind: str
     letter_id: int
     reference: str
     subject: str
@@ -139,6 +167,7 @@ def describe(
     today = organisation_today(now)
     overdue = deadlines.days_between(due_on, today, business_days, country)
     return ReminderFacts(
+        kind=kind,
         letter_id=letter_id,
         reference=reference,
         subject=subject,
@@ -156,44 +185,80 @@ def describe(
     )
 
 
-def facts(reminder: Reminder, now: datetime) -> ReminderFacts:
-    """`describe` for a reminder loaded with its recipient, official, letter and demands."""
-    recipient = reminder.recipient
-    letter, official = recipient.letter, recipient.official
-    assert recipient.due_on is not None and letter.sent_on is not None
+@cache
+def context_statement():
+    """What the sweep's re-check and an email need of a recipient, in one row."""
+    recipients, letters, officials = Recipient.__table__, Letter.__table__, Official.__table__
+    return (
+        select(
+            recipients.c.id.label("recipient_id"),
+            recipients.c.role,
+            recipients.c.expects_answer,
+            recipients.c.state,
+            recipients.c.due_on,
+            recipients.c.paused_on,
+            recipients.c.followed_up_on,
+            letters.c.id.label("letter_id"),
+            letters.c.reference,
+            letters.c.subject,
+            letters.c.sent_on,
+            letters.c.status.label("letter_status"),
+            letters.c.business_days,
+            letters.c.owner_id,
+            letters.c.thread_message_id,
+            officials.c.name.label("official"),
+            officials.c.country,
+        )
+        .join(letters, letters.c.id == recipients.c.letter_id)
+        .join(officials, officials.c.id == recipients.c.official_id)
+        .where(recipients.c.id == bindparam("recipient_id"))
+    )
+
+
+def facts(connection: Connection, kind: str, context: Any, now: datetime) -> ReminderFacts:
+    """`describe` a reminder of `kind` from its `context_statement` row."""
     return describe(
-        kind=reminder.kind,
-        recipient_id=recipient.id,
-        due_on=recipient.due_on,
-        letter_id=letter.id,
-        reference=letter.reference,
-        subject=letter.subject,
-        sent_on=letter.sent_on,
-        business_days=letter.business_days,
-        official=official.name,
-        country=official.country,
-        open_demands=tuple(d.title for d in letter.demands if d.outcome == "open"),
+        kind=kind,
+        recipient_id=context.recipient_id,
+        due_on=context.due_on,
+        letter_id=context.letter_id,
+        reference=context.reference,
+        subject=context.subject,
+        sent_on=context.sent_on,
+        business_days=context.business_days,
+        official=context.official,
+        country=context.country,
+        open_demands=open_demand_titles(connection, context.letter_id),
         now=now,
     )
 
 
-def reminder_email(about: ReminderFacts, to: tuple[str, ...], message_id: str) -> mail.Email:
+def reminder_email(
+    about: ReminderFacts, to: tuple[str, ...], message_id: str, thread_root: str | None
+) -> mail.Email:
+    """One subject for every reminder about a letter, so that clients that thread by
+    subject keep them together too; the step is the email's first line."""
     return mail.compose(
         "reminder",
         to=to,
-        subject=f"[{about.reference}] {about.label}",
+        subject=f"[{about.reference}] Follow-up: {about.subject}",
         message_id=message_id,
-        references=(mail.letter_thread_id(about.letter_id),),
+        references=thread_references(thread_root, message_id),
         item=about,
     )
 
 
-def digest_email(user: User, items: list[ReminderFacts], message_id: str) -> mail.Email:
+def digest_email(user: Any, items: list[ReminderFacts], message_id: str, since: date) -> mail.Email:
+    """`user` has email, name and timezone; `since`: the day its first reminder came."""
     count = len(items)
+    letters = len({item.letter_id for item in items})
     return mail.compose(
         "digest",
         to=(user.email,),
-        subject=f"Tracker: {count} reminder{'s' if count != 1 else ''} today",
+        subject=(
+            f"Tracker digest: {count} reminder{'s' if count != 1 else ''} about "
+            f"{letters} letter{'s' if letters != 1 else ''}, since {since:%d %B %Y}"
+        ),
         message_id=message_id,
         user=user,
         items=items,

@@ -1,22 +1,23 @@
-"""The sweep: send every reminder that is due, each exactly once across schedulers.
+"""The sweep: send every reminder and digest that is due, each exactly once across schedulers.
 
 One reminder at a time:
 
-1. Claim it with one atomic write, committed at once: an UPDATE whose subquery picks
-   the oldest due row by the (state, attempt_at) index; on PostgreSQL the subquery
-   locks it FOR UPDATE SKIP LOCKED, on SQLite the UPDATE holds the database's write
-   lock. The claim sets state 'sending', a lease, and counts the attempt. A second
-   scheduler can never claim the same row; a claim whose scheduler died becomes due
-   again when its lease ends (its attempt_at is the lease's end).
+1. Claim it (`claims`: one atomic write with a lease, committed at once).
 2. Re-check that the reminder is still wanted (recipient still waiting, letter not
    closed, step still in the plan); otherwise cancel it.
-3. Send it (or leave it to the addressees' digests), record sent / retry later /
+3. Send it to those who read reminders at once (and have not had it yet), put it in
+   the digests of those who read digests, record sent / queued / retry later /
    failed, and commit.
+
+Then the digests that are due, the same way (`digest`).
 
 A scheduler killed between sending and recording leaves the claim to expire, and the
 next sweep after the lease sends it again with the same Message-ID: at most one
-duplicate per lease. The cost of a sweep is one index probe per due reminder plus
-one empty probe, whatever the size of the tables.
+duplicate per lease. A mail server that does not answer (no connection, a timeout,
+421) stops the sweep's sending at once: the claim goes back, still due, without
+counting an attempt, and every sweep waits for the server's back-off (`outage`).
+The cost of a sweep is one index probe per due reminder plus a few empty probes,
+whatever the size of the tables.
 
 A sweep works on one connection of its own, with prebuilt Core statements: the claim
 returns the reminder's columns, one query reads its recipient, letter and official,
@@ -31,86 +32,65 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 
 from flask import current_app
-from sqlalchemy import Connection, Row, bindparam, select, update
+from sqlalchemy import Connection, Row
 
 from tracker import mail
 from tracker.domain import ladder
 from tracker.extensions import db
-from tracker.models import Letter, Official, Recipient, Reminder, UTCDateTime
+from tracker.models import Reminder
 from tracker.services.mailbox import holds
-from tracker.services.reminders import digest
+from tracker.services.reminders import claims, digest, outage
 from tracker.services.reminders.email import (
     addressees,
-    describe,
-    open_demand_titles,
+    context_statement,
+    facts,
     reminder_email,
+    start_thread,
 )
 from tracker.settings import ladder_settings
 
 log = logging.getLogger(__name__)
 
-CLAIMABLE = ("sending", "pending")  # expired claims first: they are the oldest work
+CLAIMABLE = claims.CLAIMABLE
+TABLE = Reminder.__table__
+CLAIM_RETURNS = (
+    "recipient_id",
+    "step",
+    "kind",
+    "message_id",
+    "retrying_since",
+    "delivered_to",
+    "refused_recipients",
+)
 
 
 @dataclass
 class SweepResult:
     claimed: int = 0
     sent: int = 0
+    queued: int = 0  # sent to no one yet, waiting in digests only
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
     digests: int = 0
     held: int = 0
+    # What went wrong, one line each: "L-2024-0001 no response to a@x.org: 550 ...".
+    failures: list[str] = field(default_factory=list)
+    # Why the sweep stopped sending, when the mail server did not answer.
+    unreachable: str = ""
 
     def count(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
+        if outcome != "deferred":
+            setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@cache
-def _claim_statement(state: str, postgres: bool):
-    """Built once: a sweep runs it once per reminder."""
-    table = Reminder.__table__
-    now, lease_until = bindparam("now", type_=UTCDateTime), bindparam("lease", type_=UTCDateTime)
-    oldest_due = (
-        select(table.c.id)
-        .where(table.c.state == state, table.c.attempt_at <= now)
-        .order_by(table.c.attempt_at)
-        .limit(1)
-    )
-    if postgres:
-        oldest_due = oldest_due.with_for_update(skip_locked=True)
-    return (
-        update(table)
-        .where(
-            table.c.id == oldest_due.scalar_subquery(),
-            table.c.state == state,
-            table.c.attempt_at <= now,
-        )
-        .values(
-            state="sending",
-            attempts=table.c.attempts + 1,
-            lease_until=lease_until,
-            attempt_at=lease_until,
-            claimed_by=bindparam("worker"),
-        )
-        .returning(
-            table.c.id,
-            table.c.recipient_id,
-            table.c.step,
-            table.c.kind,
-            table.c.attempts,
-            table.c.message_id,
-        )
-    )
 
 
 def claim_next(
@@ -123,52 +103,14 @@ def claim_next(
 ) -> Row | None:
     """Claim the oldest due reminder and commit the claim; None when nothing is due.
 
-    Returns the claimed reminder's id, recipient_id, step, kind, attempts (this one
-    included) and message_id. `states` (expired claims first, then pending) loses
-    each state whose probe comes back empty, so a long sweep does not probe for
-    expired claims before every send.
+    Returns the claimed reminder's id, attempts (this one included) and CLAIM_RETURNS.
     """
     if connection is None:
         with db.engine.connect() as own:
             return claim_next(now, lease_until, worker, states, connection=own)
-    states = list(CLAIMABLE) if states is None else states
-    postgres = connection.dialect.name == "postgresql"
     values = {"now": now, "lease": lease_until, "worker": worker}
-    while states:
-        claimed = connection.execute(_claim_statement(states[0], postgres), values).first()
-        connection.commit()
-        if claimed is not None:
-            return claimed
-        states.pop(0)
-    return None
-
-
-@cache
-def _context_statement():
-    """What the re-check and the email need of a recipient, in one row."""
-    recipients, letters, officials = Recipient.__table__, Letter.__table__, Official.__table__
-    return (
-        select(
-            recipients.c.id.label("recipient_id"),
-            recipients.c.expects_answer,
-            recipients.c.state,
-            recipients.c.due_on,
-            recipients.c.paused_on,
-            recipients.c.followed_up_on,
-            letters.c.id.label("letter_id"),
-            letters.c.reference,
-            letters.c.subject,
-            letters.c.sent_on,
-            letters.c.status.label("letter_status"),
-            letters.c.business_days,
-            letters.c.owner_id,
-            officials.c.name.label("official"),
-            officials.c.country,
-        )
-        .join(letters, letters.c.id == recipients.c.letter_id)
-        .join(officials, officials.c.id == recipients.c.official_id)
-        .where(recipients.c.id == bindparam("recipient_id"))
-    )
+    states = list(CLAIMABLE) if states is None else states
+    return claims.claim_next(connection, TABLE, CLAIM_RETURNS, values, states)
 
 
 def _still_wanted(claimed: Row, context: Row, clock: datetime) -> bool:
@@ -185,147 +127,217 @@ def _still_wanted(claimed: Row, context: Row, clock: datetime) -> bool:
     return ladder.should_send(claimed.step, planned, clock)
 
 
-@cache
-def _finish_statement(columns: tuple[str, ...]):
-    """Record an outcome, only while the claim is still ours: a sweep that outlived
-    its lease must not overwrite the claim of the sweep that took the reminder over."""
-    table = Reminder.__table__
-    return (
-        update(table)
-        .where(
-            table.c.id == bindparam("reminder_id"),
-            table.c.state == "sending",
-            table.c.claimed_by == bindparam("worker"),
-            table.c.attempts == bindparam("claimed_attempts"),
-        )
-        .values(
-            lease_until=None,
-            claimed_by=None,
-            **{column: bindparam(f"new_{column}") for column in columns},
-        )
-    )
-
-
-def _finish(
-    connection: Connection, claimed: Row, worker: str, state: str, error: str = "", **values
-) -> None:
-    values = {"state": state, "last_error": error, **values}
-    statement = _finish_statement(tuple(values))
-    finished = connection.execute(
-        statement,
-        {
-            "reminder_id": claimed.id,
-            "worker": worker,
-            "claimed_attempts": claimed.attempts,
-            **{f"new_{column}": value for column, value in values.items()},
-        },
-    )
-    if finished.rowcount == 0:
-        log.warning("reminder %s was taken over after its lease ran out", claimed.id)
-
-
 def _record(
-    connection: Connection, claimed: Row, worker: str, delivery: mail.Delivery, clock: datetime
+    connection: Connection,
+    claimed: Row,
+    worker: str,
+    delivery: mail.Delivery,
+    waiting: bool,
+    clock: datetime,
 ) -> str:
-    refused = "\n".join(f"{address}: {reply}" for address, reply in delivery.refused.items())
+    """Record one delivery; `waiting`: digests that carry it are yet to be accepted."""
+    if delivery.outcome == "unreachable":
+        claims.release(connection, TABLE, claimed, worker, clock, delivery.error)
+        return "deferred"
+    delivered = claimed.delivered_to.split() + list(delivery.accepted)
+    refused = {**_refused_for_good(claimed), **delivery.refused, **delivery.deferred}
+    if delivery.outcome == "fail" and delivery.refused and delivered:
+        # The last addresses were refused for good, but the others had it: sent.
+        delivery = mail.Delivery("sent")
+    values = {
+        "last_attempt_at": clock,
+        "delivered_to": "\n".join(dict.fromkeys(delivered)),
+        "refused_recipients": "\n".join(f"{a}: {reply}" for a, reply in refused.items()),
+    }
     if delivery.outcome == "sent":
-        _finish(connection, claimed, worker, "sent", refused_recipients=refused, sent_at=clock)
-        return "sent"
-    if delivery.outcome == "retry" and claimed.attempts < ladder.MAX_ATTEMPTS:
-        retry_at = clock + ladder.retry_delay(claimed.attempts)
-        _finish(
-            connection,
-            claimed,
-            worker,
-            "pending",
-            delivery.error,
-            refused_recipients=refused,
-            attempt_at=retry_at,
+        state = "queued" if waiting else "sent"
+        claims.finish(
+            connection, TABLE, claimed, worker, state, sent_at=clock, retrying_since=None, **values
         )
-        return "retried"
-    _finish(connection, claimed, worker, "failed", delivery.error, refused_recipients=refused)
+        return state
+    if delivery.outcome == "retry":
+        state, error, retry = claims.refused_for_now(claimed, clock, delivery.error)
+        claims.finish(connection, TABLE, claimed, worker, state, error, **retry, **values)
+        return "retried" if state == "pending" else "failed"
+    claims.finish(connection, TABLE, claimed, worker, "failed", delivery.error, **values)
     return "failed"
+
+
+def _refused_for_good(claimed: Row) -> dict[str, str]:
+    """Addresses an earlier attempt had refused with 5xx: a retry does not try them."""
+    lines = (line.partition(": ") for line in claimed.refused_recipients.splitlines())
+    return {address: reply for address, _sep, reply in lines if reply.startswith("5")}
 
 
 def _deliver(
     connection: Connection, claimed: Row, context: Row, clock: datetime, mailer: mail.Mailer
-) -> mail.Delivery:
+) -> tuple[mail.Delivery, bool]:
+    """Send to the immediate readers who have not had it; queue it for digest readers."""
+    people = addressees(connection, context.letter_id, context.owner_id, claimed.kind)
+    had_it = set(claimed.delivered_to.split()) | set(_refused_for_good(claimed))
     immediate = tuple(
         person.email
-        for person in addressees(connection, context.letter_id, context.owner_id, claimed.kind)
-        if person.reminder_delivery == "immediate"
+        for person in people
+        if person.reminder_delivery == "immediate" and person.email not in had_it
     )
-    if not immediate:  # everyone reads it in their digest
-        return mail.Delivery("sent")
-    about = describe(
-        kind=claimed.kind,
-        recipient_id=context.recipient_id,
-        due_on=context.due_on,
-        letter_id=context.letter_id,
-        reference=context.reference,
-        subject=context.subject,
-        sent_on=context.sent_on,
-        business_days=context.business_days,
-        official=context.official,
-        country=context.country,
-        open_demands=open_demand_titles(connection, context.letter_id),
-        now=clock,
-    )
-    email = reminder_email(about, immediate, claimed.message_id)
-    return mailer.deliver(email, clock, reminder_id=claimed.id, connection=connection)
+    delivery = mail.Delivery("sent")
+    if immediate:
+        about = facts(connection, claimed.kind, context, clock)
+        root = context.thread_message_id
+        email = reminder_email(about, immediate, claimed.message_id, root)
+        delivery = mailer.deliver(email, clock, reminder_id=claimed.id, connection=connection)
+        if root is None and delivery.accepted:
+            start_thread(connection, context.letter_id, claimed.message_id)
+    readers = [person for person in people if person.reminder_delivery == "digest"]
+    waiting = False
+    if readers and delivery.outcome != "unreachable":
+        waiting = digest.queue(connection, claimed.id, readers, clock)
+    return delivery, waiting
+
+
+def _process(
+    connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
+) -> tuple[str, mail.Delivery | None, Row]:
+    context = connection.execute(context_statement(), {"recipient_id": claimed.recipient_id}).one()
+    delivery = None
+    if holds.reply_waiting(connection, claimed.recipient_id):
+        # A reply waits for review: not sent, not cancelled, and the hold costs no attempt.
+        claims.finish(
+            connection,
+            TABLE,
+            claimed,
+            worker,
+            "pending",
+            attempt_at=clock + holds.RECHECK,
+            attempts=claimed.attempts - 1,
+        )
+        outcome = "held"
+    elif not _still_wanted(claimed, context, clock):
+        claims.finish(connection, TABLE, claimed, worker, "cancelled")
+        outcome = "cancelled"
+    elif claimed.attempts > ladder.MAX_ATTEMPTS and claimed.retrying_since is None:
+        # Claimed and lost again and again, never answered: something kills the sweep.
+        error = f"gave up after {ladder.MAX_ATTEMPTS} attempts"
+        claims.finish(connection, TABLE, claimed, worker, "failed", error)
+        outcome = "failed"
+    else:
+        delivery, waiting = _deliver(connection, claimed, context, clock, mailer)
+        outcome = _record(connection, claimed, worker, delivery, waiting, clock)
+    connection.commit()
+    return outcome, delivery, context
 
 
 def process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
 ) -> str:
     """Decide, send and record one claimed reminder; commits. Returns the outcome."""
-    context = connection.execute(_context_statement(), {"recipient_id": claimed.recipient_id}).one()
-    if holds.reply_waiting(connection, claimed.recipient_id):
-        # A reply waits for review: not sent, not cancelled, and the hold costs no attempt.
-        _finish(connection, claimed, worker, "pending", attempt_at=clock + holds.RECHECK,
-                attempts=claimed.attempts - 1)  # fmt: skip
-        outcome = "held"
-    elif not _still_wanted(claimed, context, clock):
-        _finish(connection, claimed, worker, "cancelled")
-        outcome = "cancelled"
-    elif claimed.attempts > ladder.MAX_ATTEMPTS:  # claimed and lost again and again
-        _finish(
-            connection, claimed, worker, "failed", f"gave up after {ladder.MAX_ATTEMPTS} attempts"
-        )
-        outcome = "failed"
-    else:
-        delivery = _deliver(connection, claimed, context, clock, mailer)
-        outcome = _record(connection, claimed, worker, delivery, clock)
-    connection.commit()
-    return outcome
+    return _process(connection, claimed, worker, clock, mailer)[0]
 
 
-def run_sweep(now: datetime, *, limit: int | None = None, worker: str | None = None) -> SweepResult:
+def _report(result: SweepResult, what: str, outcome: str, delivery: mail.Delivery | None) -> None:
+    """Count an outcome; log each error the mail server gave once, and list failures."""
+    result.count(outcome)
+    if delivery is None or not delivery.error:
+        if outcome == "failed":
+            result.failures.append(f"{what}: gave up after {ladder.MAX_ATTEMPTS} lost attempts")
+        return
+    if outcome == "deferred":
+        result.unreachable = delivery.error
+        return
+    log.warning("%s: %s (%s)", what, delivery.error, outcome)
+    if outcome == "failed":
+        result.failures.append(f"{what}: {delivery.error}")
+
+
+class _Sweep:
+    """One sweep's clock, lease and heartbeat, over one connection and one mailer."""
+
+    def __init__(self, now: datetime, worker: str, beat: Callable[[], None] | None) -> None:
+        self.now, self.worker, self.beat = now, worker, beat
+        self.lease = timedelta(seconds=current_app.config["TRACKER_LEASE_SECONDS"])
+        self.beat_every = current_app.config["TRACKER_SWEEP_SECONDS"]
+        self.started = self.last_beat = time.monotonic()
+
+    def clock(self) -> datetime:
+        """Time moves on from `now` while the sweep runs, so leases and sent times stay
+        true in a long sweep and in a simulated one alike; the heartbeat too."""
+        elapsed = time.monotonic()
+        if self.beat is not None and elapsed - self.last_beat >= self.beat_every:
+            self.beat()
+            self.last_beat = elapsed
+        return self.now + timedelta(seconds=elapsed - self.started)
+
+    def claim(self, connection: Connection, table, returning, states: list[str]) -> Row | None:
+        clock = self.clock()
+        values = {"now": self.now, "lease": clock + self.lease, "worker": self.worker}
+        return claims.claim_next(connection, table, returning, values, states)
+
+
+def _reminders(sweep: _Sweep, connection, mailer, result: SweepResult, limit: int | None) -> None:
+    states = list(CLAIMABLE)
+    while not result.unreachable and (limit is None or result.claimed < limit):
+        claimed = sweep.claim(connection, TABLE, CLAIM_RETURNS, states)
+        if claimed is None:
+            return
+        result.claimed += 1
+        try:
+            outcome, delivery, context = _process(
+                connection, claimed, sweep.worker, sweep.clock(), mailer
+            )
+        except Exception:
+            # The claim stays; its lease runs out and a later sweep tries again.
+            connection.rollback()
+            log.exception("reminder %s could not be processed", claimed.id)
+            continue
+        kind = claimed.kind.replace("_", " ")
+        _report(result, f"{context.reference} {kind} about {context.official}", outcome, delivery)
+
+
+def _digests(sweep: _Sweep, connection, mailer, result: SweepResult) -> None:
+    states = list(CLAIMABLE)
+    while not result.unreachable:
+        claimed = sweep.claim(connection, digest.TABLE, digest.CLAIM_RETURNS, states)
+        if claimed is None:
+            return
+        try:
+            outcome, delivery, what = digest.process(
+                connection, claimed, sweep.worker, sweep.clock(), mailer
+            )
+        except Exception:
+            connection.rollback()
+            log.exception("digest %s could not be processed", claimed.id)
+            continue
+        _report(result, what, outcome, delivery)
+
+
+def run_sweep(
+    now: datetime,
+    *,
+    limit: int | None = None,
+    worker: str | None = None,
+    beat: Callable[[], None] | None = None,
+) -> SweepResult:
     """Send what is due at `now` (up to `limit` reminders), then the digests that are due.
 
-    Runs inside an app context. Time moves on from `now` while the sweep runs, so
-    leases and sent times stay true in a long sweep and in a simulated one alike.
+    Runs inside an app context. `beat` is called every TRACKER_SWEEP_SECONDS while a
+    long sweep runs. Sends nothing while the mail server's back-off lasts.
     """
-    worker = worker or worker_name()
-    lease = timedelta(seconds=current_app.config["TRACKER_LEASE_SECONDS"])
-    started = time.monotonic()
+    sweep = _Sweep(now, worker or worker_name(), beat)
     result = SweepResult()
     db.session.rollback()  # claims must open their own transaction (SQLite write lock)
-    states = list(CLAIMABLE)
-    with mail.Mailer() as mailer:
-        with db.engine.connect() as connection:
-            while limit is None or result.claimed < limit:
-                clock = now + timedelta(seconds=time.monotonic() - started)
-                claimed = claim_next(now, clock + lease, worker, states, connection=connection)
-                if claimed is None:
-                    break
-                result.claimed += 1
-                try:
-                    result.count(process(connection, claimed, worker, clock, mailer))
-                except Exception:
-                    # The claim stays; its lease runs out and a later sweep tries again.
-                    connection.rollback()
-                    log.exception("reminder %s could not be processed", claimed.id)
-        clock = now + timedelta(seconds=time.monotonic() - started)
-        result.digests = digest.send_due_digests(clock, mailer)
+    with mail.Mailer() as mailer, db.engine.connect() as connection:
+        smtp = mailer.settings is not None
+        waiting = outage.waiting_until(connection, now) if smtp else None
+        if waiting is not None:
+            result.unreachable = (
+                f"mail server unreachable; next try at {waiting:%Y-%m-%d %H:%M} UTC"
+            )
+            return result
+        _reminders(sweep, connection, mailer, result, limit)
+        _digests(sweep, connection, mailer, result)
+        if result.unreachable:
+            outage.record_unreachable(connection, sweep.clock(), result.unreachable)
+        elif mailer.answered:
+            outage.record_reachable(connection)
+        connection.commit()
     return result

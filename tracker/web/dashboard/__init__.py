@@ -56,10 +56,10 @@ def _report(form: DashboardFilterForm, scope: Scope) -> Report:
     return build_report(scope, options)
 
 
-def report_page(template: str, *, mine: bool, row_limit: int):
+def report_page(template: str, *, mine: bool, row_limit: int, **extra):
     form, scope = _form_and_scope(mine)
     if scope is None:
-        return render_template(template, form=form, report=None), 400
+        return render_template(template, form=form, report=None, **extra), 400
     report = _report(form, scope)
     return render_template(
         template,
@@ -76,6 +76,7 @@ def report_page(template: str, *, mine: bool, row_limit: int):
         chart_alt={name: describe(report) for name, (_, describe) in charts.CHARTS.items()},
         act_now_days=ACT_NOW_DAYS,
         ladder_span=ladder_span(ladder_settings().steps),
+        **extra,
     )
 
 

@@ -1,0 +1,104 @@
+"""Sending again what the mail server refused: a reminder, a digest, or all of them.
+
+Retrying a failed send makes it due at once with a fresh count; retrying one that
+is still being retried (4xx answers for a while) moves its next attempt to now.
+A digest sent again is the same email (same content and Message-ID); the reminders
+it carries wait for it again ("queued"). `reopen_*` are building blocks that do not
+commit; `retry_digest` and `retry_all` are staff actions that audit and commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.models import Digest, DigestItem, Reminder
+from tracker.queries.delivery import is_problem
+from tracker.services.audit import Actor, record
+
+
+def failed_digests_of(reminder: Reminder) -> list[Digest]:
+    return list(
+        db.session.scalars(
+            select(Digest)
+            .join(DigestItem, DigestItem.digest_id == Digest.id)
+            .where(DigestItem.reminder_id == reminder.id, Digest.state == "failed")
+        )
+    )
+
+
+def reopen_digest(digest: Digest, now: datetime) -> None:
+    """Make a failed or retrying digest due now; its failed reminders wait for it again."""
+    was_failed = digest.state == "failed"
+    digest.state = "pending"
+    digest.attempt_at = now
+    digest.lease_until = digest.claimed_by = None
+    if was_failed:
+        digest.attempts = 0
+        digest.retrying_since = None
+        digest.last_error = ""
+        carried = select(DigestItem.reminder_id).where(DigestItem.digest_id == digest.id)
+        for reminder in db.session.scalars(
+            select(Reminder).where(
+                Reminder.id.in_(carried),
+                Reminder.state == "failed",
+                Reminder.sent_at.is_not(None),  # its own emails went out; the digest failed
+            )
+        ):
+            reminder.state = "queued"
+            reminder.last_error = ""
+
+
+def reopen_reminder(reminder: Reminder, now: datetime) -> None:
+    """Make a failed or retrying reminder due now. A reminder that failed only through
+    its digests waits for them again; the addresses that had it do not get it twice."""
+    digests = failed_digests_of(reminder) if reminder.state == "failed" else []
+    for digest in digests:
+        reopen_digest(digest, now)
+    if reminder.state == "queued":
+        return
+    if reminder.state == "failed":
+        reminder.attempts = 0
+        reminder.retrying_since = None
+        reminder.last_error = ""
+        reminder.refused_recipients = ""
+    reminder.state = "pending"
+    reminder.attempt_at = now
+    reminder.lease_until = reminder.claimed_by = None
+
+
+def retry_digest(actor: Actor, digest: Digest, now: datetime) -> bool:
+    """Send a failed or long-retrying digest again at the next sweep; commits.
+
+    False when there is nothing to retry (it was sent meanwhile, or is being sent)."""
+    retrying = digest.state == "pending" and digest.retrying_since is not None
+    if digest.state != "failed" and not retrying:
+        return False
+    record(
+        actor,
+        "digest.retried",
+        entity_type="digest",
+        entity_id=digest.id,
+        summary=f"Retried the digest to {digest.user.email}",
+        changes={"state": [digest.state, "pending"], "last_error": [digest.last_error, ""]},
+    )
+    reopen_digest(digest, now)
+    db.session.commit()
+    return True
+
+
+def retry_all(actor: Actor, now: datetime) -> int:
+    """Send every failed and long-retrying reminder and digest again; commits once."""
+    problem_reminders = db.session.scalars(select(Reminder).where(is_problem(Reminder, now))).all()
+    problem_digests = db.session.scalars(select(Digest).where(is_problem(Digest, now))).all()
+    for digest in problem_digests:
+        reopen_digest(digest, now)
+    for reminder in problem_reminders:
+        reopen_reminder(reminder, now)
+    count = len(problem_reminders) + len(problem_digests)
+    if count:
+        record(actor, "delivery.retried_all", summary=f"Retried {count} failed or waiting sends")
+        db.session.commit()
+    return count
