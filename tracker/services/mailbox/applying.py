@@ -19,9 +19,10 @@ from tracker.domain.mail_reading import ParsedMail
 from tracker.extensions import db
 from tracker.models import MailDelivery, MailMessage, Recipient
 from tracker.services.audit import Actor, record
+from tracker.services.errors import ServiceError
 from tracker.services.followup import planning
 from tracker.services.mailbox import lookup, notify
-from tracker.services.responses import ResponseError, ResponseInput, add_response
+from tracker.services.responses import ResponseInput, add_response
 from tracker.settings import organisation_today
 
 MAILBOX = Actor.system("mailbox")
@@ -63,7 +64,7 @@ def attach(
             message.response = add_response(
                 actor, recipient.letter, _acknowledgement(message, recipient, now), now
             )
-        except ResponseError as error:
+        except ServiceError as error:
             _to_triage(
                 message, f"An automatic reply, but no acknowledgement could be recorded: {error}"
             )

@@ -11,7 +11,7 @@ from tracker.models import MailMessage, Recipient
 from tracker.services.audit import Actor, record
 from tracker.services.errors import ServiceError
 from tracker.services.mailbox import applying, intake
-from tracker.services.responses import ResponseError, ResponseInput, add_response
+from tracker.services.responses import ResponseInput, add_response
 
 DISMISSALS = {"not_reply": "not a reply", "spam": "spam"}
 MAX_UPLOAD = 25 * 1024 * 1024
@@ -62,7 +62,7 @@ def review(actor: Actor, message: MailMessage, data: ResponseInput, now: datetim
     assert message.recipient is not None
     try:
         response = add_response(actor, message.recipient.letter, data, now)
-    except ResponseError:
+    except ServiceError:
         db.session.rollback()
         raise
     message.response = response
