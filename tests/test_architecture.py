@@ -31,7 +31,17 @@ ALLOWED = {
     "queries": {"domain", "models", "extensions", "settings"},
     "services": {"domain", "models", "queries", "extensions", "settings", "mail"},
     "mail": {"domain", "models", "extensions", "settings"},
-    "web": {"domain", "models", "queries", "services", "extensions", "settings", "mail", "auth"},
+    "web": {
+        "domain",
+        "models",
+        "queries",
+        "services",
+        "extensions",
+        "settings",
+        "mail",
+        "auth",
+        "errors",
+    },
     "cli": {
         "domain",
         "models",
