@@ -14,7 +14,7 @@ from tests.conftest import _create_postgres_database, _drop_postgres_database
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, Response, User
 
-BEFORE = "c73b7c44eb50"  # the last revision without the rule in the schema
+BEFORE = "d5a1c0ffee14"  # the last revision without the rule in the schema
 DUE_AT = datetime(2024, 4, 1, 9, tzinfo=UTC)
 
 

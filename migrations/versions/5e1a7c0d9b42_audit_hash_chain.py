@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5e1a7c0d9b42"
-down_revision = 'a1e5c0mail01'
+down_revision = "a1e5c0mail01"
 branch_labels = None
 depends_on = None
 

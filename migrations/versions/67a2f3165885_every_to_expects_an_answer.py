@@ -6,7 +6,7 @@ reminded by the sweep yet left out of the dashboard), staff's choice for a `cc`.
 Existing rows are carried over, then a CHECK constraint keeps it so.
 
 Revision ID: 67a2f3165885
-Revises: c73b7c44eb50
+Revises: d5a1c0ffee14
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "67a2f3165885"
-down_revision = "c73b7c44eb50"
+down_revision = "d5a1c0ffee14"
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ import tracker.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'a1e5c0mail01'
-down_revision = '67a2f3165885'
+down_revision = "67a2f3165885"
 branch_labels = None
 depends_on = None
 

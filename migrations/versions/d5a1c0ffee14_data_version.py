@@ -1,7 +1,7 @@
 """data version: one counter every write moves forward (the dashboard's cache key)
 
 Revision ID: d5a1c0ffee14
-Revises: 5e1a7c0d9b42
+Revises: c73b7c44eb50
 Create Date: 2026-11-29 10:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d5a1c0ffee14"
-down_revision = "5e1a7c0d9b42"
+down_revision = "c73b7c44eb50"
 branch_labels = None
 depends_on = None
 

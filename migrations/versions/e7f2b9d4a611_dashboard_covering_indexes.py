@@ -1,7 +1,7 @@
 """dashboard covering indexes: each grouped pass reads indexes, not tables
 
 Revision ID: e7f2b9d4a611
-Revises: d5a1c0ffee14
+Revises: 5e1a7c0d9b42
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-01 22:30:00
 from alembic import op
 
 revision = "e7f2b9d4a611"
-down_revision = "d5a1c0ffee14"
+down_revision = "5e1a7c0d9b42"
 branch_labels = None
 depends_on = None
 

@@ -126,16 +126,7 @@ def create_official(
     _refuse_duplicate_official(values["name"])
     with transaction():
         official = Official(**values)
-        db.session.add(official)
-        db.session.flush()
-        record(
-            actor,
-            "official.create",
-            entity_type="official",
-            entity_id=official.id,
-            summary=f"Added official {official.name}",
-            changes={field: [None, value] for field, value in values.items() if value},
-        )
+        _add_audited(actor, official, "official", values, f"Added official {official.name}")
     return official
 
 
@@ -166,16 +157,7 @@ def update_official(
     )
     _refuse_duplicate_official(values["name"], keep_id=official.id)
     with _edit(official, "official"):
-        changes = apply_changes(official, values)
-        if changes:
-            record(
-                actor,
-                "official.update",
-                entity_type="official",
-                entity_id=official.id,
-                summary=f"Edited official {official.name}",
-                changes=changes,
-            )
+        _apply_audited(actor, official, "official", values)
     return official
 
 
@@ -209,21 +191,44 @@ def _edit(record_: Official | Campaign, what: str):
     )
 
 
+def _add_audited(
+    actor: Actor, row: Official | Campaign, entity: str, values: dict[str, Any], summary: str
+) -> None:
+    """Add a new official or campaign and audit its non-empty values; flushes only."""
+    db.session.add(row)
+    db.session.flush()
+    record(
+        actor,
+        f"{entity}.create",
+        entity_type=entity,
+        entity_id=row.id,
+        summary=summary,
+        changes={field: [None, value] for field, value in values.items() if value},
+    )
+
+
+def _apply_audited(
+    actor: Actor, row: Official | Campaign, entity: str, values: dict[str, Any]
+) -> None:
+    """Apply new values to an official or campaign and audit what changed; flushes only."""
+    changes = apply_changes(row, values)
+    if changes:
+        record(
+            actor,
+            f"{entity}.update",
+            entity_type=entity,
+            entity_id=row.id,
+            summary=f"Edited {entity} {row.name}",
+            changes=changes,
+        )
+
+
 def create_campaign(actor: Actor, *, name: str, description: str = "") -> Campaign:
     values = clean_campaign_values(name, description)
     _refuse_duplicate_campaign(values["name"])
     with transaction(on_integrity=_name_taken):
         campaign = Campaign(**values)
-        db.session.add(campaign)
-        db.session.flush()
-        record(
-            actor,
-            "campaign.create",
-            entity_type="campaign",
-            entity_id=campaign.id,
-            summary=f"Created campaign {campaign.name}",
-            changes={field: [None, value] for field, value in values.items() if value},
-        )
+        _add_audited(actor, campaign, "campaign", values, f"Created campaign {campaign.name}")
     return campaign
 
 
@@ -235,16 +240,7 @@ def update_campaign(
     values = clean_campaign_values(name, description)
     _refuse_duplicate_campaign(values["name"], keep_id=campaign.id)
     with _edit(campaign, "campaign"):
-        changes = apply_changes(campaign, values)
-        if changes:
-            record(
-                actor,
-                "campaign.update",
-                entity_type="campaign",
-                entity_id=campaign.id,
-                summary=f"Edited campaign {campaign.name}",
-                changes=changes,
-            )
+        _apply_audited(actor, campaign, "campaign", values)
     return campaign
 
 
