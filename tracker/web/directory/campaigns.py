@@ -10,6 +10,7 @@ from tracker.models import Campaign
 from tracker.queries import directory as directory_query
 from tracker.services import directory
 from tracker.services.errors import EditConflict, ServiceError
+from tracker.web.directory import submit_edit
 from tracker.web.forms.common import form_version
 from tracker.web.forms.directory import (
     CampaignEditForm,
@@ -63,33 +64,20 @@ def new():
 def edit(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     form = CampaignEditForm(obj=campaign)
-    if request.method == "GET":
-        form.version.data = str(campaign.version)
-    status = 200
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            directory.update_campaign(
-                current_actor(),
-                campaign,
-                name=form.name.data or "",
-                description=form.description.data or "",
-                expected_version=form_version(form),
-            )
-        except EditConflict as error:
-            db.session.refresh(campaign)
-            flash(f"{error.message} Saving again replaces their version with yours.", "error")
-            conflict = campaign
-            form.version.data = str(campaign.version)
-            status = 409
-        except ServiceError as error:
-            show_error(form, error)
-            status = 400
-        else:
-            flash(f"Saved campaign {campaign.name}.", "success")
-            return redirect(url_for("campaigns.index"))
-    elif form.is_submitted():
-        status = 400
+    saved, conflict, status = submit_edit(
+        form,
+        campaign,
+        lambda: directory.update_campaign(
+            current_actor(),
+            campaign,
+            name=form.name.data or "",
+            description=form.description.data or "",
+            expected_version=form_version(form),
+        ),
+    )
+    if saved:
+        flash(f"Saved campaign {campaign.name}.", "success")
+        return redirect(url_for("campaigns.index"))
     return render_template(
         "campaigns/edit.html",
         form=form,

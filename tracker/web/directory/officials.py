@@ -11,8 +11,9 @@ from tracker.extensions import db
 from tracker.models import Campaign, Official, utcnow
 from tracker.queries import directory as directory_query
 from tracker.services import directory
-from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.errors import ServiceError
 from tracker.settings import organisation_today
+from tracker.web.directory import submit_edit
 from tracker.web.forms.common import form_version
 from tracker.web.forms.directory import OfficialEditForm, OfficialForm, show_error
 
@@ -93,30 +94,14 @@ def show(official_id: int):
 def edit(official_id: int):
     official = _official_or_404(official_id)
     form = OfficialEditForm(obj=official)
-    if request.method == "GET":
-        form.version.data = str(official.version)
-    status = 200
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            directory.update_official(
-                current_actor(),
-                official,
-                **form.values(),
-                expected_version=form_version(form),
-            )
-        except EditConflict as error:
-            db.session.refresh(official)
-            flash(f"{error.message} Saving again replaces their version with yours.", "error")
-            conflict = official
-            form.version.data = str(official.version)
-            status = 409
-        except ServiceError as error:
-            show_error(form, error)
-            status = 400
-        else:
-            flash(f"Saved {official.name}.", "success")
-            return redirect(url_for("officials.show", official_id=official.id))
-    elif form.is_submitted():
-        status = 400
+    saved, conflict, status = submit_edit(
+        form,
+        official,
+        lambda: directory.update_official(
+            current_actor(), official, **form.values(), expected_version=form_version(form)
+        ),
+    )
+    if saved:
+        flash(f"Saved {official.name}.", "success")
+        return redirect(url_for("officials.show", official_id=official.id))
     return _render_form("officials/edit.html", form, status, official=official, conflict=conflict)
