@@ -49,6 +49,30 @@ def _sent_letters(campaign_id: int | None):
     return conditions
 
 
+def _official_figures(campaign_id: int | None):
+    """Per official: letters received, answers expected, answers given (sent letters)."""
+    expecting = Recipient.expects_answer.is_(True)
+    answered = and_(expecting, Recipient.responded_on.is_not(None))
+    return (
+        select(
+            Recipient.official_id.label("official_id"),
+            func.count().label("letters"),
+            func.count(case((expecting, 1))).label("expecting"),
+            func.count(case((answered, 1))).label("responded"),
+        )
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .where(*_sent_letters(campaign_id))
+        .group_by(Recipient.official_id)
+        .subquery("official_figures")
+    )
+
+
+def _matching(q: str):
+    pattern = like_pattern(q)
+    searched = (Official.name, Official.title, Official.institution, Official.email)
+    return or_(*(column.ilike(pattern, escape="\\") for column in searched))
+
+
 def search_officials(
     q: str = "", country: str | None = None, campaign_id: int | None = None, page: int = 1
 ) -> OfficialsPage:
@@ -56,37 +80,8 @@ def search_officials(
 
     With a campaign, only officials addressed in it, and figures for it alone.
     """
-    expecting = Recipient.expects_answer.is_(True)
-    figures = (
-        select(
-            Recipient.official_id.label("official_id"),
-            func.count().label("letters"),
-            func.count(case((expecting, 1))).label("expecting"),
-            func.count(case((and_(expecting, Recipient.responded_on.is_not(None)), 1))).label(
-                "responded"
-            ),
-        )
-        .join(Letter, Letter.id == Recipient.letter_id)
-        .where(*_sent_letters(campaign_id))
-        .group_by(Recipient.official_id)
-        .subquery("official_figures")
-    )
-    conditions = []
-    if q:
-        pattern = like_pattern(q)
-        conditions.append(
-            or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Official.name,
-                        Official.title,
-                        Official.institution,
-                        Official.email,
-                    )
-                )
-            )
-        )
+    figures = _official_figures(campaign_id)
+    conditions = [_matching(q)] if q else []
     if country:
         conditions.append(Official.country == country.upper())
     if campaign_id is not None:
