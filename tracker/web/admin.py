@@ -130,7 +130,11 @@ def reset_password(user_id: int):
     form = PasswordResetForm(prefix="reset")
     if not form.validate_on_submit():
         return _edit_page(user, _edit_form(user), form, 400)
-    accounts.set_password(current_actor(), user, form.password.data)
+    try:
+        accounts.set_password(current_actor(), user, form.password.data)
+    except accounts.AccountError as error:
+        form.password.errors.append(str(error))
+        return _edit_page(user, _edit_form(user), form, 400)
     flash(f"New password set for {user.email}; their sessions have ended.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
