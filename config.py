@@ -114,6 +114,15 @@ class Config:
         # Failures on one account from anywhere that alert its owner and slow down
         # addresses the owner never logged in from (never a lock: see accounts/throttle).
         self.LOGIN_ACCOUNT_ALARM_FAILURES = _env_int("TRACKER_LOGIN_ACCOUNT_ALARM", 10)
+        # A Fernet key that encrypts uploaded and mail files at rest; keep it outside the
+        # database and its backups. Make one with: python -c "from cryptography.fernet
+        # import Fernet; print(Fernet.generate_key().decode())". None: stored plain.
+        self.TRACKER_FILE_KEY = os.environ.get("TRACKER_FILE_KEY") or None
+        # Nightly backups by the scheduler process; None: no nightly backup.
+        self.TRACKER_BACKUP_DIR = os.environ.get("TRACKER_BACKUP_DIR") or None
+        self.TRACKER_BACKUP_KEEP = _env_int("TRACKER_BACKUP_KEEP", 7)
+        self.TRACKER_BACKUP_HOUR = _env_int("TRACKER_BACKUP_HOUR", 2)  # in TRACKER_TIMEZONE
+        self.TRACKER_BACKUP_PASSPHRASE = os.environ.get("TRACKER_BACKUP_PASSPHRASE") or None
         self.SESSION_COOKIE_NAME = "tracker_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,7 +11,19 @@ from tracker.auth import PUBLIC
 ROLES = ("viewer", "editor", "admin")
 RANK = {"viewer": 1, "editor": 2, "admin": 3}
 # POST routes a viewer may use: their own session and account, nothing shared.
-SELF_SERVICE_POSTS = {"auth.login", "auth.logout", "auth.account"}
+SELF_SERVICE_POSTS = {
+    "auth.login",
+    "auth.logout",
+    "auth.account",
+    # The second login step and enrolment at login: public, but only with a pending login.
+    "two_factor.verify",
+    "two_factor.enrol_at_login",
+    # A user's own second factor, on their account.
+    "two_factor.begin",
+    "two_factor.confirm",
+    "two_factor.recovery_codes",
+    "two_factor.turn_off",
+}
 
 
 def policy_of(app, endpoint: str) -> str | None:

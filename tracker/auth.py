@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -102,7 +103,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _throttle_policy() -> accounts.ThrottlePolicy:
+def throttle_policy() -> accounts.ThrottlePolicy:
     config = current_app.config
     return accounts.ThrottlePolicy(
         per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
@@ -110,6 +111,44 @@ def _throttle_policy() -> accounts.ThrottlePolicy:
         window=timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
         account_alarm=config["LOGIN_ACCOUNT_ALARM_FAILURES"],
     )
+
+
+# A right password waiting for its second factor: not a login, and only for a while.
+PENDING_LOGIN = "pending_login"
+PENDING_LOGIN_SECONDS = 300
+
+
+def start_pending_login(user: User, step: str, target: str) -> None:
+    session.clear()
+    session[PENDING_LOGIN] = {
+        "user": user.id,
+        "token": user.session_token,  # a password reset meanwhile ends the wait too
+        "step": step,
+        "next": target,
+        "at": int(time.time()),
+    }
+
+
+def pending_login(step: str) -> tuple[User, str] | None:
+    """The user whose password was right and the page they asked for, or None."""
+    pending = session.get(PENDING_LOGIN)
+    if not isinstance(pending, dict) or pending.get("step") != step:
+        return None
+    if time.time() - pending.get("at", 0) > PENDING_LOGIN_SECONDS:
+        session.pop(PENDING_LOGIN, None)
+        return None
+    user = db.session.get(User, pending.get("user"))
+    if user is None or user.session_token != pending.get("token") or not user.is_active:
+        session.pop(PENDING_LOGIN, None)
+        return None
+    target = pending.get("next")
+    return user, target if is_safe_next(target) else url_for("main.home")
+
+
+def finish_login(user: User) -> None:
+    session.clear()  # a fresh session on login defeats session fixation
+    login_user(user)
+    session.permanent = True
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -126,7 +165,7 @@ def login():
             form.email.data,
             form.password.data,
             request.remote_addr or "",
-            _throttle_policy(),
+            throttle_policy(),
             utcnow(),
         )
         if result.throttled:
@@ -135,10 +174,12 @@ def login():
         elif result.user is None:
             flash("Incorrect email or password.", "error")
             status = 401
+        elif result.second_step:
+            start_pending_login(result.user, result.second_step, target)
+            endpoint = "verify" if result.second_step == "verify" else "enrol_at_login"
+            return redirect(url_for(f"two_factor.{endpoint}"))
         else:
-            session.clear()  # a fresh session on login defeats session fixation
-            login_user(result.user)
-            session.permanent = True
+            finish_login(result.user)
             return redirect(target)
     elif form.is_submitted():
         status = 400
@@ -170,7 +211,7 @@ def account():
                 current_actor(),
                 user,
                 (password_form.current_password.data, password_form.new_password.data),
-                _throttle_policy(),
+                throttle_policy(),
                 utcnow(),
             )
         except ServiceError as error:

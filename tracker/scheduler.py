@@ -18,7 +18,7 @@ from flask import Flask
 
 from tracker.extensions import db
 from tracker.models import utcnow
-from tracker.services import audit_chain, heartbeat
+from tracker.services import audit_chain, backup, heartbeat
 from tracker.services.mailbox import fetch, sending
 from tracker.services.reminders import sweep
 
@@ -64,6 +64,18 @@ def fetch_tick(app: Flask) -> None:
             log.exception("mailbox pass failed; the next run will try again")
 
 
+def backup_tick(app: Flask) -> None:
+    """The nightly backup; a failure is logged and the next night tries again."""
+    with app.app_context():
+        try:
+            summary = backup.nightly(utcnow())
+            if summary:
+                log.info("backup written: %s (%s files)", summary.path, summary.files)
+        except Exception:
+            db.session.rollback()
+            log.exception("nightly backup failed; the next night will try again")
+
+
 def build_scheduler(app: Flask, name: str | None = None) -> BlockingScheduler:
     interval = app.config["TRACKER_SWEEP_SECONDS"]
     scheduler = BlockingScheduler(timezone=UTC)
@@ -77,6 +89,18 @@ def build_scheduler(app: Flask, name: str | None = None) -> BlockingScheduler:
             coalesce=True,
             max_instances=1,
             next_run_time=datetime.now(UTC),
+        )
+    if app.config.get("TRACKER_BACKUP_DIR"):
+        scheduler.add_job(
+            backup_tick,
+            "cron",
+            hour=app.config["TRACKER_BACKUP_HOUR"],
+            timezone=app.config["TRACKER_TIMEZONE"],
+            args=[app],
+            id="backup",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
         )
     scheduler.add_job(
         tick,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
-from tracker.cli import accounts, audit, demo, intake, letters, mailbox, scheduler
+from tracker.cli import accounts, audit, backup, demo, intake, letters, mailbox, scheduler
 
 tracker_cli = AppGroup("tracker", help="Tracker's own commands.")
 for command in (
@@ -19,6 +19,8 @@ for command in (
     mailbox.fetch_mail,
     mailbox.import_mail,
     audit.audit_verify,
+    backup.backup_command,
+    backup.restore_command,
 ):
     tracker_cli.add_command(command)
 

@@ -36,7 +36,14 @@ from tracker.models.reminders import (
 )
 from tracker.models.responses import RESPONSE_KINDS, STANCES, DemandAnswer, Response
 from tracker.models.types import UTCDateTime, utcnow
-from tracker.models.users import DELIVERY_MODES, ROLES, LoginFailure, User
+from tracker.models.users import (
+    DELIVERY_MODES,
+    ROLES,
+    LoginFailure,
+    RecoveryCode,
+    SiteSetting,
+    User,
+)
 
 __all__ = [
     "CHANNELS",
@@ -71,9 +78,11 @@ __all__ = [
     "Official",
     "OutboxMessage",
     "Recipient",
+    "RecoveryCode",
     "Reminder",
     "Response",
     "SchedulerHeartbeat",
+    "SiteSetting",
     "UTCDateTime",
     "User",
     "letter_watchers",

@@ -10,7 +10,6 @@ uploaded name ever becomes a path.
 from __future__ import annotations
 
 import io
-import os
 import secrets
 import zipfile
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path, PurePath
 
 from flask import Response, abort, current_app, send_file
 
+from tracker.services import at_rest
 from tracker.services.errors import ServiceError
 
 PDF = "application/pdf"
@@ -133,9 +133,7 @@ def store(upload: Upload) -> StoredFile:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     directory.chmod(0o700)  # also when an older version or a parent mkdir made it wider
     key = secrets.token_urlsafe(24)
-    descriptor = os.open(_path_for(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(upload.data)
+    at_rest.write_new(_path_for(key), upload.data)
     return StoredFile(key, safe_name(upload.filename), content_type, len(upload.data))
 
 
@@ -145,13 +143,25 @@ def remove(key: str | None) -> None:
         _path_for(key).unlink(missing_ok=True)
 
 
+def read(key: str) -> bytes:
+    """A stored file's original bytes (decrypted when it was stored encrypted)."""
+    return at_rest.read(_path_for(key))
+
+
 def download(key: str, name: str, content_type: str) -> Response:
-    """Serve a stored file as an attachment, never rendered inline by the browser."""
+    """Serve a stored file as an attachment, never rendered inline by the browser.
+
+    Only views that checked the reader's role call this; the file is decrypted here.
+    """
     path = _path_for(key)
     if not path.is_file():
         abort(404)
     response = send_file(
-        path, mimetype=content_type, as_attachment=True, download_name=name, max_age=0
+        io.BytesIO(at_rest.read(path)),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
         mailbox,
         main,
         responses,
+        two_factor,
     )
     from tracker.web.directory import campaigns, officials
 
@@ -78,6 +79,7 @@ def init_app(app: Flask) -> None:
         officials,
         campaigns,
         dashboard,
+        two_factor,
     ):
         app.register_blueprint(module.bp)
     app.context_processor(scheduler_warning)

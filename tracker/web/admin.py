@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from tracker.auth import current_actor, requires
@@ -11,9 +12,12 @@ from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import AuditEvent, OutboxMessage, User
 from tracker.services import accounts
+from tracker.services.accounts import second_factor
 from tracker.services.errors import ServiceError
 from tracker.web.forms.accounts import (
     PasswordResetForm,
+    SecondFactorResetForm,
+    SecondFactorRuleForm,
     UserCreateForm,
     UserEditForm,
     show_account_errors,
@@ -33,7 +37,9 @@ def _page() -> int:
 @requires("admin")
 def users():
     rows = db.session.scalars(select(User).order_by(User.is_active_account.desc(), User.name)).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template(
+        "admin/users.html", users=rows, second_factor_rule=second_factor.requirement()
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -93,9 +99,32 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
     elif request.method == "POST" and not reset_form.submit.data:
         status = 400
-    return render_template("admin/user_edit.html", user=user, form=form, reset_form=reset_form), (
-        status
-    )
+    return _edit_page(user, form, reset_form, status)
+
+
+def _edit_form(user: User) -> UserEditForm:
+    """The account form as stored, for a page re-shown after another form's error."""
+    form = UserEditForm(obj=user)
+    form.active.data = user.is_active_account
+    form.version.data = str(user.version)
+    return form
+
+
+def _edit_page(
+    user: User,
+    form: UserEditForm,
+    reset_form: PasswordResetForm,
+    status: int,
+    second_factor_form: SecondFactorResetForm | None = None,
+):
+    return render_template(
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        reset_form=reset_form,
+        second_factor_form=second_factor_form or SecondFactorResetForm(prefix="second-factor"),
+        second_factor_required=second_factor.required_for(user),
+    ), status
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -104,15 +133,49 @@ def reset_password(user_id: int):
     user = _user_or_404(user_id)
     form = PasswordResetForm(prefix="reset")
     if not form.validate_on_submit():
-        edit_form = UserEditForm(obj=user)
-        edit_form.active.data = user.is_active_account
-        edit_form.version.data = str(user.version)
-        return render_template(
-            "admin/user_edit.html", user=user, form=edit_form, reset_form=form
-        ), 400
-    accounts.set_password(current_actor(), user, form.password.data)
+        return _edit_page(user, _edit_form(user), form, 400)
+    try:
+        accounts.set_password(current_actor(), user, form.password.data)
+    except ServiceError as error:
+        form.password.errors.append(error.message)
+        return _edit_page(user, _edit_form(user), form, 400)
     flash(f"New password set for {user.email}; their sessions have ended.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/second-factor", methods=["POST"])
+@requires("admin")
+def reset_second_factor(user_id: int):
+    user = _user_or_404(user_id)
+    form = SecondFactorResetForm(prefix="second-factor")
+    if not form.validate_on_submit():
+        return _edit_page(user, _edit_form(user), PasswordResetForm(prefix="reset"), 400, form)
+    second_factor.reset(current_actor(), user)
+    flash(f"Reset the second factor of {user.email}; their sessions have ended.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@requires("admin")
+def security():
+    form = SecondFactorRuleForm()
+    if request.method == "GET":
+        form.rule.data = second_factor.requirement()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ended = second_factor.set_requirement(
+                current_actor(), current_user._get_current_object(), form.rule.data
+            )
+        except ServiceError as error:
+            form.rule.errors.append(error.message)
+            status = 400
+        else:
+            flash(f"Saved. {ended} users without a second factor were logged out.", "success")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/security.html", form=form), status
 
 
 @bp.route("/audit")

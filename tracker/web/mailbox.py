@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -69,7 +71,7 @@ def upload():
 def _suggestions(message: MailMessage) -> list[Letter]:
     ids = [message.letter_id] if message.letter_id else []
     if message.raw_key and message.state == "triage":
-        parsed = read_message(storage.path_of(message.raw_key).read_bytes())
+        parsed = read_message(storage.read(message.raw_key))
         ids += list(lookup.decide(parsed).suggested_letter_ids)
     return list(lookup.letters_by_id(ids).values())
 
@@ -115,7 +117,7 @@ def attachment(attachment_id: int):
         abort(404)
     # Saved, never rendered: a file that lies about its type stays inert.
     response = send_file(
-        path,
+        io.BytesIO(storage.read(found.file_key)),
         mimetype="application/octet-stream",
         as_attachment=True,
         download_name=found.file_name,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import ROLES, User
-from tracker.services.accounts import security_mail, throttle
+from tracker.services.accounts import second_factor, security_mail, throttle
 from tracker.services.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -18,6 +18,7 @@ from tracker.services.accounts.passwords import (
     spend_verification_time,
     verify_password,
 )
+from tracker.services.accounts.reauth import check_current_password
 from tracker.services.accounts.throttle import ThrottlePolicy
 from tracker.services.audit import Actor, apply_changes, record
 from tracker.services.errors import EditConflict, ServiceError
@@ -33,8 +34,12 @@ def _refused(message: str, field: str) -> ServiceError:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """`second_step` is "verify" or "enrol" when the password was right but the login
+    is not finished: the user is not logged in until the second factor passes."""
+
     user: User | None
     throttled: bool = False
+    second_step: str | None = None
 
 
 def normalise_email(email: str) -> str:
@@ -89,16 +94,24 @@ def authenticate(
             return LoginResult(user=None)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        user.last_login_at = now
         throttle.forget_success(attempt)
-        record(
-            Actor(user.id, user.email, ip_address),
-            "login.success",
-            entity_type="user",
-            entity_id=user.id,
-            summary="Logged in",
-        )
-    return LoginResult(user=user)
+        second_step = _second_step(user, actor)
+        if second_step is None:
+            second_factor.complete_login(user, ip_address, now, "Logged in")
+    return LoginResult(user=user, second_step=second_step)
+
+
+def _second_step(user: User, actor: Actor) -> str | None:
+    """What the login still needs after a right password, audited (the caller commits)."""
+    if user.has_second_factor:
+        step, summary = "verify", "Right password; second factor asked"
+    elif second_factor.required_for(user):
+        step, summary = "enrol", "Right password; sent to set up two-factor login"
+        second_factor.keep_or_make_secret(user)
+    else:
+        return None
+    record(actor, "login.password_ok", entity_type="user", entity_id=user.id, summary=summary)
+    return step
 
 
 def log_out(actor: Actor, user: User) -> None:
@@ -194,35 +207,10 @@ def change_own_password(
     policy: ThrottlePolicy,
     now: datetime,
 ) -> None:
-    """Check the current password (throttled and audited like a login), then set the new one.
-
-    A stolen session must not become a way to guess the password behind it. A wrong
-    guess is counted and audited in its own transaction, which commits before the
-    refusal is raised.
-    """
+    """Check the current password (throttled and audited like a login), then set the new one."""
     current, new_password = passwords
-    with transaction():
-        attempt = throttle.count_attempt(f"password:{user.id}", actor.ip_address, True, policy, now)
-        throttled = not attempt.allowed
-        wrong = throttled or not verify_password(user.password_hash, current)
-        if wrong:
-            record(
-                actor,
-                "user.password_check_throttled" if throttled else "user.password_check_failed",
-                entity_type="user",
-                entity_id=user.id,
-                summary="Wrong current password on the account page",
-            )
-    if wrong:
-        message = (
-            "Too many wrong passwords. Wait a few minutes and try again."
-            if throttled
-            else "The current password is not right."
-        )
-        raise _refused(message, "current_password")
-    with transaction():
-        throttle.forget_success(attempt)
-        set_password(actor, user, new_password)
+    check_current_password(actor, user, current, policy, now)
+    set_password(actor, user, new_password)
 
 
 def update_preferences(actor: Actor, user: User, *, timezone: str, delivery: str) -> None:

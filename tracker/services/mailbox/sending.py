@@ -24,6 +24,7 @@ from tracker import mail
 from tracker.domain import ladder, mail_matching
 from tracker.extensions import db
 from tracker.models import Letter, LetterSend, MailDelivery, MailMessage
+from tracker.services import at_rest
 from tracker.services.audit import Actor, record
 from tracker.services.errors import ServiceError
 from tracker.services.followup import planning
@@ -85,7 +86,7 @@ def compose(letter: Letter, send: LetterSend) -> mail.Email:
         path = Path(current_app.config["UPLOAD_PATH"]) / letter.file_key
         if path.is_file():
             attachments = (
-                (letter.file_name or "letter", letter.file_type or "", path.read_bytes()),
+                (letter.file_name or "letter", letter.file_type or "", at_rest.read(path)),
             )
     text = letter.body or f"Please find attached our letter “{letter.subject}”."
     return mail.Email(

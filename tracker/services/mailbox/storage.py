@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from flask import current_app
+
+from tracker.services import at_rest
 
 
 def _folder() -> Path:
@@ -24,10 +25,12 @@ def _path(key: str) -> Path:
 
 def write(data: bytes) -> str:
     key = secrets.token_urlsafe(24)
-    descriptor = os.open(_path(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+    at_rest.write_new(_path(key), data)  # encrypted when TRACKER_FILE_KEY is set
     return key
+
+
+def read(key: str) -> bytes:
+    return at_rest.read(_path(key))
 
 
 def path_of(key: str) -> Path:

@@ -108,6 +108,51 @@ class PasswordResetForm(FlaskForm):
     submit = SubmitField("Set password and end their sessions")
 
 
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[DataRequired(), Length(max=40)],
+    )
+    submit = SubmitField("Verify")
+
+
+class EnrolForm(FlaskForm):
+    code = StringField("Code the app shows", validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField("Turn on two-factor login")
+
+
+class ReauthForm(FlaskForm):
+    """A change that matters asks for the password again."""
+
+    current_password = PasswordField(
+        "Your password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    submit = SubmitField("Confirm")
+
+
+class SecondFactorResetForm(FlaskForm):
+    """Resetting a second factor hands the account to whoever holds the password: the
+    admin confirms they checked who is asking."""
+
+    checked = BooleanField(
+        "I checked, in person or by a call I placed, that this request comes from them",
+        validators=[DataRequired(message="Confirm that you checked who is asking.")],
+    )
+    submit = SubmitField("Reset their second factor")
+
+
+SECOND_FACTOR_RULES = [
+    SelectChoice("nobody", "Nobody: each user chooses"),
+    SelectChoice("admins", "Admins"),
+    SelectChoice("everyone", "Everyone"),
+]
+
+
+class SecondFactorRuleForm(FlaskForm):
+    rule = SelectField("Who must use two-factor login", choices=SECOND_FACTOR_RULES)
+    submit = SubmitField("Save")
+
+
 class ConfirmForm(FlaskForm):
     """A bare form for POST buttons: its only field is the CSRF token."""
 
@@ -116,10 +161,15 @@ class ConfirmForm(FlaskForm):
 
 __all__ = [
     "ConfirmForm",
+    "EnrolForm",
     "LoginForm",
     "PasswordChangeForm",
     "PasswordResetForm",
     "PreferencesForm",
+    "ReauthForm",
+    "SecondFactorForm",
+    "SecondFactorResetForm",
+    "SecondFactorRuleForm",
     "UserCreateForm",
     "UserEditForm",
 ]
