@@ -90,17 +90,18 @@ def test_huge_or_foreign_ids_in_the_letter_form_get_a_message(
 
 
 @pytest.mark.parametrize("value", [HUGE, SUPERSCRIPT_TWO, "\u0661"])
-def test_foreign_digits_in_version_fields_are_a_conflict_not_a_crash(client, auth, letter, value):
+def test_foreign_digits_in_version_fields_are_refused_not_a_crash(client, auth, letter, value):
+    # A version that is not one we handed out is a damaged form (400), not a stale one.
     auth.login("editor")
     response = client.post(f"/letters/{letter.id}/edit", data=edit_form_data(letter, version=value))
-    assert response.status_code == 409
+    assert response.status_code == 400
     demand = letter.demands[0]
     prefix = f"d{demand.id}-"
     response = client.post(
         f"/letters/demands/{demand.id}/outcome",
         data={prefix + "outcome": "rejected", prefix + "version": value},
     )
-    assert response.status_code == 409
+    assert response.status_code == 400
 
 
 def test_a_response_form_with_foreign_digits_in_the_recipient_gets_a_message(client, auth, letter):

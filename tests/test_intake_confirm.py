@@ -127,7 +127,7 @@ def test_errors_come_back_next_to_their_fields_and_nothing_is_saved(client, auth
     assert "Field cannot be longer than 200 characters." in response.text
 
     # Then every check of the officials and the letter at once.
-    fields["sent_on"] = "2999-01-01"
+    fields["sent_on"] = "2099-01-01"
     # "Create new" for a name the directory holds already (an exact match is staff's call).
     fields |= {"recipients-0-match": "new", "recipients-0-name": "DONALD TRUMP"}
     fields["recipients-1-name"] = ""  # a new official needs a name

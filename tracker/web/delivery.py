@@ -10,6 +10,7 @@ from tracker.extensions import db
 from tracker.models import Digest, Reminder, utcnow
 from tracker.queries import delivery, heartbeat
 from tracker.services import followup
+from tracker.services.errors import ServiceError
 from tracker.services.reminders import retry
 from tracker.web.followup import ConfirmForm
 
@@ -41,8 +42,8 @@ def retry_reminder(reminder_id: int):
     _confirmed()
     try:
         followup.retry_reminder(current_actor(), reminder, utcnow())
-    except followup.FollowUpError as error:
-        flash(str(error), "error")
+    except ServiceError as error:
+        flash(error.message, "error")
     else:
         flash("The reminder will be sent again at the next sweep.", "success")
     return redirect(url_for("delivery.problems"))
