@@ -78,8 +78,8 @@ def test_a_to_imported_as_expecting_no_answer_is_awaited_by_sweep_page_and_dashb
     sent = db.session.scalars(select(Reminder).where(Reminder.state == "sent")).all()
     assert {reminder.recipient_id for reminder in sent} == {to.id}
     assert not db.session.scalars(select(Reminder).where(Reminder.recipient_id == cc.id)).all()
-    subjects = db.session.scalars(select(OutboxMessage.subject)).all()
-    assert subjects and all("Ada President" in subject for subject in subjects)
+    bodies = db.session.scalars(select(OutboxMessage.body_text)).all()
+    assert bodies and all("Ada President" in body for body in bodies)
 
     # The letter page: the `to` is awaited and overdue; the `cc` has no clock.
     clocks = {clock.recipient.id: clock for clock in build_page(letter.id, today).clocks}

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import _create_postgres_database, _drop_postgres_database
@@ -29,29 +29,81 @@ def fresh_url(database_url, tmp_path) -> Iterator[str]:
     _drop_postgres_database(name)
 
 
+def _insert(old_table, model, **values):
+    """An INSERT into the table as it was, with today's model defaults for the columns
+    it had and the caller left out (NOT NULL ones among them)."""
+    for column in model.__table__.columns:
+        default = column.default
+        if column.name in old_table.c and column.name not in values and default is not None:
+            values[column.name] = default.arg(None) if default.is_callable else default.arg
+    return insert(old_table).values(**values)
+
+
 def _old_rows() -> None:
-    owner = User(email="o@example.org", name="O", password_hash="h", role="editor")
-    letter = Letter(
-        reference="L-1", subject="S", owner=owner, status="sent", sent_on=date(2024, 3, 1)
+    """Rows as the schema at BEFORE holds them: inserts into the tables as they were
+    then (reflected), since the models have moved on."""
+    execute = db.session.execute
+    old = MetaData()
+    old.reflect(bind=db.session.connection())
+    users, letters, officials, recipients, reminders, responses = (
+        old.tables[name]
+        for name in ("users", "letters", "officials", "recipients", "reminders", "responses")
     )
-    to = Recipient(official=Official(name="To"), role="to", expects_answer=False)
-    cc_yes = Recipient(official=Official(name="Cc yes"), role="cc", expects_answer=True)
-    cc_no = Recipient(official=Official(name="Cc no"), role="cc", expects_answer=False)
-    letter.recipients = [to, cc_yes, cc_no]
-    reminder = Reminder(
-        recipient=to,
-        step=0,
-        kind="no_response",
-        due_at=DUE_AT,
-        attempt_at=DUE_AT,
-        state="pending",
-        attempts=0,
-        message_id="<reminder-1@tracker.test>",
+    owner = execute(
+        _insert(users, User, email="o@example.org", name="O", password_hash="h", role="editor")
+    ).inserted_primary_key[0]
+    letter = execute(
+        _insert(
+            letters,
+            Letter,
+            reference="L-1",
+            subject="S",
+            owner_id=owner,
+            status="sent",
+            sent_on=date(2024, 3, 1),
+        )
+    ).inserted_primary_key[0]
+    ids = {}
+    for name, role, expects in (
+        ("To", "to", False),
+        ("Cc yes", "cc", True),
+        ("Cc no", "cc", False),
+    ):
+        official = execute(_insert(officials, Official, name=name)).inserted_primary_key[0]
+        ids[name] = execute(
+            _insert(
+                recipients,
+                Recipient,
+                letter_id=letter,
+                official_id=official,
+                role=role,
+                expects_answer=expects,
+            )
+        ).inserted_primary_key[0]
+    execute(
+        _insert(
+            reminders,
+            Reminder,
+            recipient_id=ids["To"],
+            step=0,
+            kind="no_response",
+            due_at=DUE_AT,
+            attempt_at=DUE_AT,
+            state="pending",
+            attempts=0,
+            message_id="<reminder-1@tracker.test>",
+        )
     )
-    response = Response(
-        letter=letter, recipient=cc_yes, received_on=date(2024, 3, 5), kind="substantive"
+    execute(
+        _insert(
+            responses,
+            Response,
+            letter_id=letter,
+            recipient_id=ids["Cc yes"],
+            received_on=date(2024, 3, 5),
+            kind="substantive",
+        )
     )
-    db.session.add_all([letter, reminder, response])
     db.session.commit()
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event, insert, update
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.sql import TextClause
 from sqlalchemy.sql.dml import UpdateBase
@@ -45,6 +44,8 @@ UNVERSIONED_TABLES = frozenset(
 )
 _WRITE_TEXT = re.compile(r"\s*(insert|update|delete|replace)\b", re.IGNORECASE)
 _BUMPED = "tracker_data_version_bumped"
+# An execution option: this write bumps the version itself, and only when it changed a row.
+UNVERSIONED = "tracker_unversioned"
 
 
 def _writes_data(statement) -> bool:
@@ -56,12 +57,6 @@ def _writes_data(statement) -> bool:
     return isinstance(statement, TextClause) and bool(_WRITE_TEXT.match(statement.text))
 
 
-def first_version() -> int:
-    # Random, not 1: a database dropped and created again at the same URL must not
-    # meet a cache entry of its predecessor.
-    return secrets.randbits(62)
-
-
 def _bump_on_first_write(connection: Connection, statement, *_args) -> None:
     """Move the version forward once per transaction, inside it, before its first write.
 
@@ -70,13 +65,12 @@ def _bump_on_first_write(connection: Connection, statement, *_args) -> None:
     """
     if connection.info.get(_BUMPED) or not _writes_data(statement):
         return
+    if statement.get_execution_options().get(UNVERSIONED):
+        return  # the statement's owner bumps only when it changed something
     connection.info[_BUMPED] = True
-    from tracker.models.data_version import DataVersion
+    from tracker.models import data_version
 
-    table = DataVersion.__table__
-    moved = connection.execute(update(table).values(version=table.c.version + 1))
-    if moved.rowcount == 0:  # a database made by create_all (tests) has no row yet
-        connection.execute(insert(table).values(id=1, version=first_version()))
+    data_version.bump(connection)
 
 
 def _transaction_ended(connection: Connection, *_args) -> None:

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import Connection, Row, Table, bindparam, select, update
 
 from tracker.domain import ladder
-from tracker.models import UTCDateTime
+from tracker.models import UTCDateTime, data_version
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def _claim_statement(table: Table, state: str, postgres: bool, returning: tuple[
             claimed_by=bindparam("worker"),
         )
         .returning(*(table.c[column] for column in ("id", "attempts", *returning)))
+        .execution_options(tracker_unversioned=True)
     )
 
 
@@ -77,6 +78,8 @@ def claim_next(
     while states:
         statement = _claim_statement(table, states[0], postgres, returning)
         claimed = connection.execute(statement, values).first()
+        if claimed is not None:
+            data_version.bump(connection)  # an empty probe, every idle sweep, changes nothing
         connection.commit()
         if claimed is not None:
             return claimed
