@@ -46,10 +46,11 @@ def _page_args(form: DashboardFilterForm) -> dict[str, str]:
     return {name: request.args[name] for name in form.data if request.args.get(name)}
 
 
-def report_page(template: str, *, mine: bool, row_limit: int):
+def report_page(template: str, *, mine: bool, row_limit: int, **extra):
+    """The report page; `extra` goes to the template as is (My work's own parts)."""
     form, scope = _form_and_scope(mine)
     if scope is None:
-        return render_template(template, form=form, report=None), 400
+        return render_template(template, form=form, report=None, **extra), 400
     report = build_report(
         scope,
         ladder_settings().steps,
@@ -73,6 +74,7 @@ def report_page(template: str, *, mine: bool, row_limit: int):
             "overdue_ages": charts.describe_overdue_ages(report.headline.overdue_by_age),
         },
         due_soon_days=DUE_SOON_DAYS,
+        **extra,
     )
 
 

@@ -10,6 +10,7 @@ from tracker.domain.labels import OUTCOME_LABELS, STANCE_LABELS
 from tracker.extensions import db
 from tracker.models import Demand, Letter, utcnow
 from tracker.queries.letters.page import build_page, load_letter
+from tracker.queries.mailbox import letter_mail
 from tracker.services import directory, files
 from tracker.services import letters as letter_service
 from tracker.settings import organisation_today
@@ -180,6 +181,7 @@ def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra)
         can_edit=current_user.has_role("editor"),
         stance_labels=STANCE_LABELS,
         outcome_labels=OUTCOME_LABELS,
+        mail=letter_mail(page.letter),
         **extra,
     ), status
 
