@@ -174,6 +174,10 @@ def review(message_id: int):
         form.received_on.data = organisation_today(message.date_header or utcnow())
         form.summary.data = folded.written[:1000]
         form.body.data = message.body_text
+    elif request.form.get("recipient_id", str(message.recipient_id)) != str(message.recipient_id):
+        # The reply is on its recipient; a form naming someone else was tampered with or stale.
+        name = message.recipient.official.name
+        status, errors = 400, {"recipient_id": f"This reply is recorded on {name} only."}
     elif form.validate():
         try:
             triage.review(current_actor(), message, _review_data(message, form), utcnow())
