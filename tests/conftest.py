@@ -15,6 +15,7 @@ import contextvars
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,14 +257,13 @@ class LiveServer:
     app: Flask
 
 
-@pytest.fixture
-def live_server(make_app) -> Iterator[LiveServer]:
-    """The app served over HTTP on a free local port, with CSRF on, as in production."""
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveServer]:
+    """`app` served over HTTP on a free local port, in a thread, until the block ends."""
     import threading
 
     from werkzeug.serving import make_server
 
-    app = make_app(WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -272,6 +272,13 @@ def live_server(make_app) -> Iterator[LiveServer]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(make_app) -> Iterator[LiveServer]:
+    """The app served over HTTP on a free local port, with CSRF on, as in production."""
+    with serving(make_app(WTF_CSRF_ENABLED=True)) as server:
+        yield server
 
 
 @pytest.fixture

@@ -31,16 +31,21 @@ def smtp():
         yield server
 
 
+def mail_settings(imap: ImapServer, smtp: SmtpServer) -> dict[str, str]:
+    """The configuration that reads the test's Dovecot and sends through its SMTP server."""
+    return {
+        "INBOUND_URL": imap.url(),
+        "INBOUND_CA_FILE": str(imap.ca_file),
+        "TRACKER_REPLY_ADDRESS": REPLY_BASE,
+        "MAIL_URL": smtp.url(),
+        "MAIL_FROM": "Org <letters@org.example>",
+    }
+
+
 @pytest.fixture
 def app(make_app, imap, smtp):
     """The suite's `app`, reading the test's Dovecot and sending through its SMTP server."""
-    app = make_app(
-        INBOUND_URL=imap.url(),
-        INBOUND_CA_FILE=str(imap.ca_file),
-        TRACKER_REPLY_ADDRESS=REPLY_BASE,
-        MAIL_URL=smtp.url(),
-        MAIL_FROM="Org <letters@org.example>",
-    )
+    app = make_app(**mail_settings(imap, smtp))
     with app.app_context():
         yield app
 
