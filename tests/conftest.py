@@ -25,6 +25,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.imap_server import ImapServer
+from tests.smtp_server import SmtpServer
 from tracker import create_app
 from tracker.extensions import db
 from tracker.services import accounts
@@ -205,6 +207,21 @@ class AuthActions:
 @pytest.fixture
 def auth(client, users) -> AuthActions:
     return AuthActions(client, users)
+
+
+# --- Mail servers the tests start: Debian's Dovecot (IMAP) and aiosmtpd (SMTP) ---
+
+
+@pytest.fixture
+def imap(tmp_path):
+    with ImapServer(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
 
 
 # --- Browser tests: a real server in a thread, Debian's Chromium driven by Playwright ---

@@ -13,25 +13,11 @@ from sqlalchemy import select
 from tests import mail_samples
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD, serving
-from tests.imap_server import ImapServer
 from tests.mailbox.conftest import mail_settings, make_sent_letter
-from tests.smtp_server import SmtpServer
 from tracker.extensions import db
 from tracker.models import MailMessage, Recipient, Reminder
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def imap(tmp_path):
-    with ImapServer(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

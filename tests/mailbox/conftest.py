@@ -1,4 +1,5 @@
-"""Fixtures for the email tests: a real Dovecot, the real aiosmtpd server, a sent letter."""
+"""Fixtures for the email tests: the app reading the real Dovecot and sending through the
+real aiosmtpd server (`imap`, `smtp`: tests/conftest.py), and a sent letter."""
 
 from __future__ import annotations
 
@@ -17,18 +18,6 @@ from tracker.services.mailbox import sending
 
 REPLY_BASE = "replies@org.example"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def imap(tmp_path):
-    with ImapServer(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def mail_settings(imap: ImapServer, smtp: SmtpServer) -> dict[str, str]:
