@@ -11,11 +11,15 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from tests import mail_samples
+from tests.browser.test_accessibility import assert_accessible, prepare_axe
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD, serving
-from tests.mailbox.conftest import mail_settings, make_sent_letter
+from tests.mailbox.conftest import NOW, mail_settings, make_sent_letter
 from tracker.extensions import db
 from tracker.models import MailMessage, Recipient, Reminder
+from tracker.services import letters
+from tracker.services.audit import Actor
+from tracker.services.mailbox import applying, intake
 
 pytestmark = pytest.mark.browser
 
@@ -151,3 +155,38 @@ def test_hostile_messages_open_in_triage_without_running_anything(
     page.goto(f"{mail_server.url}/mailbox/messages/{by_subject['Five hundred files'].id}")
     expect(page.locator("#problem")).to_contain_text("More than 50 attachments")
     assert events == [] and remote == []
+
+
+def test_the_pages_showing_email_are_accessible(page: Page, app, mail_server, users):
+    csp_errors = prepare_axe(page)
+    sent = make_sent_letter(users)
+    deputy = next(r for r in sent.letter.recipients if r.official_id == sent.deputy.id)
+    applying.mark_delivery_failed(deputy, "deputy@gov.example", "550 5.1.1 User unknown", NOW)
+    db.session.commit()
+    reply = mail_samples.reply(sender="minister@gov.example", in_reply_to=sent.message_id)
+    waiting = intake.take_safely(reply, NOW, source="upload").message_id
+    stranger = mail_samples.reply(sender="someone@elsewhere.example", subject="Hello")
+    unmatched = intake.take_safely(stranger, NOW, source="upload").message_id
+    draft = letters.create_letter(
+        Actor(users["editor"].id, "editor"),
+        letters.LetterInput(
+            subject="Not sent yet",
+            owner_id=users["editor"].id,
+            recipients=(letters.RecipientInput(sent.minister.id, "to"),),
+        ),
+        NOW,
+    )
+    log_in(page, mail_server.url, users["editor"].email, PASSWORD)
+    for path in [
+        "/",
+        f"/letters/{sent.letter.id}",
+        f"/letters/{draft.id}",
+        f"/mailbox/letters/{draft.id}/send",
+        "/mailbox/triage",
+        f"/mailbox/messages/{unmatched}?reference=L-2026-0001",
+        f"/mailbox/messages/{waiting}/review",
+    ]:
+        assert_accessible(page, mail_server.url + path, csp_errors)
+    page.goto(f"{mail_server.url}/letters/{sent.letter.id}")
+    expect(page.locator("#email")).to_contain_text("Not delivered")
+    expect(page.locator("#email")).to_contain_text("Replies to review")
