@@ -38,6 +38,13 @@ def mail_server(app):
         yield server
 
 
+def no_favicon(page: Page) -> None:
+    """Answer the favicon in the browser: these tests move on from page to page fast, and
+    a favicon download cut short by the next navigation leaves the development server's
+    file unclosed (a ResourceWarning, an error in this suite)."""
+    page.context.route("**/favicon.svg", lambda route: route.fulfill(status=204))
+
+
 def fetch_mail_once(app) -> str:
     result = app.test_cli_runner().invoke(args=["tracker", "fetch-mail"])
     assert result.exit_code == 0, result.output
@@ -65,6 +72,7 @@ def test_the_owner_reviews_a_reply_from_my_work_and_the_reminders_are_cancelled(
     )
     assert "taken 1" in fetch_mail_once(app)
 
+    no_favicon(page)
     log_in(page, mail_server.url, users["editor"].email, PASSWORD)  # the letter's owner
     replies = page.get_by_role("region", name="Replies to review")
     link = replies.get_by_role("link", name="Review the reply from Ana Minister to L-2026-0001")
@@ -123,7 +131,9 @@ def test_hostile_messages_open_in_triage_without_running_anything(
     page.on("pageerror", lambda error: events.append(f"error {error}"))
 
     def only_local(route):
-        if urlsplit(route.request.url).hostname != "127.0.0.1":
+        if route.request.url.endswith("/favicon.svg"):
+            route.fulfill(status=204)  # as no_favicon does
+        elif urlsplit(route.request.url).hostname != "127.0.0.1":
             remote.append(route.request.url)
             route.abort()
         else:
@@ -159,6 +169,7 @@ def test_hostile_messages_open_in_triage_without_running_anything(
 
 def test_the_pages_showing_email_are_accessible(page: Page, app, mail_server, users):
     csp_errors = prepare_axe(page)
+    no_favicon(page)
     sent = make_sent_letter(users)
     deputy = next(r for r in sent.letter.recipients if r.official_id == sent.deputy.id)
     applying.mark_delivery_failed(deputy, "deputy@gov.example", "550 5.1.1 User unknown", NOW)
