@@ -15,6 +15,7 @@ import contextvars
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.imap_server import ImapServer
+from tests.smtp_server import SmtpServer
 from tracker import create_app
 from tracker.extensions import db
 from tracker.services import accounts
@@ -206,6 +209,21 @@ def auth(client, users) -> AuthActions:
     return AuthActions(client, users)
 
 
+# --- Mail servers the tests start: Debian's Dovecot (IMAP) and aiosmtpd (SMTP) ---
+
+
+@pytest.fixture
+def imap(tmp_path):
+    with ImapServer(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
 # --- Browser tests: a real server in a thread, Debian's Chromium driven by Playwright ---
 
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
@@ -256,14 +274,13 @@ class LiveServer:
     app: Flask
 
 
-@pytest.fixture
-def live_server(make_app) -> Iterator[LiveServer]:
-    """The app served over HTTP on a free local port, with CSRF on, as in production."""
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveServer]:
+    """`app` served over HTTP on a free local port, in a thread, until the block ends."""
     import threading
 
     from werkzeug.serving import make_server
 
-    app = make_app(WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -272,6 +289,13 @@ def live_server(make_app) -> Iterator[LiveServer]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(make_app) -> Iterator[LiveServer]:
+    """The app served over HTTP on a free local port, with CSRF on, as in production."""
+    with serving(make_app(WTF_CSRF_ENABLED=True)) as server:
+        yield server
 
 
 @pytest.fixture

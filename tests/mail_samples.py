@@ -112,3 +112,13 @@ def forged(sender: str = "minister@gov.example") -> bytes:
         subject="Re: Our letter",
         headers={"Authentication-Results": "mx.org.example; dmarc=fail header.from=gov.example"},
     )
+
+
+def hostile_headers() -> bytes:
+    """Markup where a page might print it as is: the sender's name, the subject, a file name."""
+    return reply(
+        sender="attacker@elsewhere.example",
+        subject='<script>window.pwned=4</script><img src="http://tracker-remote.test/s.gif">',
+        headers={"Reply-To": '"<img src=x onerror=window.pwned=5>" <x@elsewhere.example>'},
+        attachments=[('<svg onload="window.pwned=6">.pdf', "application/pdf", b"%PDF-1.4\n")],
+    ).replace(b"From: The Minister", b'From: "<b onmouseover=alert(7)>Minister</b>"')

@@ -1,4 +1,5 @@
-"""Fixtures for the email tests: a real Dovecot, the real aiosmtpd server, a sent letter."""
+"""Fixtures for the email tests: the app reading the real Dovecot and sending through the
+real aiosmtpd server (`imap`, `smtp`: tests/conftest.py), and a sent letter."""
 
 from __future__ import annotations
 
@@ -19,28 +20,21 @@ REPLY_BASE = "replies@org.example"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def imap(tmp_path):
-    with ImapServer(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
+def mail_settings(imap: ImapServer, smtp: SmtpServer) -> dict[str, str]:
+    """The configuration that reads the test's Dovecot and sends through its SMTP server."""
+    return {
+        "INBOUND_URL": imap.url(),
+        "INBOUND_CA_FILE": str(imap.ca_file),
+        "TRACKER_REPLY_ADDRESS": REPLY_BASE,
+        "MAIL_URL": smtp.url(),
+        "MAIL_FROM": "Org <letters@org.example>",
+    }
 
 
 @pytest.fixture
 def app(make_app, imap, smtp):
     """The suite's `app`, reading the test's Dovecot and sending through its SMTP server."""
-    app = make_app(
-        INBOUND_URL=imap.url(),
-        INBOUND_CA_FILE=str(imap.ca_file),
-        TRACKER_REPLY_ADDRESS=REPLY_BASE,
-        MAIL_URL=smtp.url(),
-        MAIL_FROM="Org <letters@org.example>",
-    )
+    app = make_app(**mail_settings(imap, smtp))
     with app.app_context():
         yield app
 

@@ -29,3 +29,16 @@ def overrides_choice(role: str, chosen: bool | None) -> bool:
 def awaits_answer(expects: bool, state: str) -> bool:
     """An answer is expected (the stored value) and the clock still runs."""
     return expects and state in RUNNING_STATES
+
+
+def has_clock(expects: bool, never_received: bool) -> bool:
+    """The recipient has a response clock at all: an answer is expected (the stored
+    value), to a letter that reached them. A letter that bounced, or that the mail
+    server refused for this address, asks nothing of its recipient, whatever later
+    edits of the letter recount."""
+    return expects and not never_received
+
+
+def clock_runs(expects: bool, state: str, never_received: bool) -> bool:
+    """The recipient has a clock and it still runs (no final answer yet)."""
+    return has_clock(expects, never_received) and state in RUNNING_STATES

@@ -7,9 +7,17 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.extensions import db
-from tracker.models import Letter, MailboxStatus, MailDelivery, MailMessage, Recipient
+from tracker.models import (
+    Letter,
+    LetterSend,
+    MailboxStatus,
+    MailDelivery,
+    MailMessage,
+    Recipient,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,55 @@ def failed_deliveries(letter_id: int) -> dict[int, MailDelivery]:
         .where(Recipient.letter_id == letter_id, MailDelivery.state == "failed")
     )
     return {row.recipient_id: row for row in db.session.scalars(statement)}
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    recipient: Recipient
+    address: str
+    error: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class LetterMail:
+    """What the letter page shows about email: its send, failed deliveries, replies."""
+
+    send: LetterSend | None
+    failed: list[FailedDelivery]
+    to_review: list[MailMessage]
+    # Not sent yet, by email, still open: "Send by email" leads to the preview.
+    can_send: bool
+
+
+def letter_mail(letter: Letter) -> LetterMail:
+    """Three queries whatever the number of recipients; `letter.recipients` must be loaded."""
+    recipients = {recipient.id: recipient for recipient in letter.recipients}
+    send = db.session.scalar(select(LetterSend).where(LetterSend.letter_id == letter.id))
+    deliveries = db.session.scalars(
+        select(MailDelivery)
+        .where(MailDelivery.recipient_id.in_(recipients), MailDelivery.state == "failed")
+        .order_by(MailDelivery.updated_at, MailDelivery.id)
+    )
+    failed = [
+        FailedDelivery(recipients[row.recipient_id], row.address, row.error, row.updated_at)
+        for row in deliveries
+    ]
+    to_review = db.session.scalars(
+        select(MailMessage)
+        .where(MailMessage.letter_id == letter.id, MailMessage.review_state == "to_review")
+        .order_by(MailMessage.received_at, MailMessage.id)
+    ).all()
+    # The recipient comes from the loaded letter rather than one query per message
+    # (set as loaded, so the session sees no change to write).
+    for message in to_review:
+        set_committed_value(message, "recipient", recipients.get(message.recipient_id))
+    can_send = (
+        letter.channel == "email"
+        and letter.status == "draft"
+        and (send is None or send.state == "draft")
+    )
+    return LetterMail(send, failed, list(to_review), can_send)
 
 
 def triage_count() -> int:

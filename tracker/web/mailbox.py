@@ -32,9 +32,19 @@ from tracker.web.forms.letters import STANCE_CHOICES, ResponseForm, stance_field
 
 bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
 
+# Row ids are 32-bit in the schema: anything larger names nothing (and would overflow
+# SQLite's integer binding rather than find no row).
+MAX_ROW_ID = 2**31 - 1
+
+
+def _row_id(raw: str) -> int:
+    """A submitted id, or -1 when it is not one (not digits, or out of range)."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ROW_ID else -1
+
 
 def _message(message_id: int) -> MailMessage:
-    message = db.session.get(MailMessage, message_id)
+    message = db.session.get(MailMessage, message_id) if message_id <= MAX_ROW_ID else None
     if message is None or message.direction != "in":
         abort(404)
     return message
@@ -79,13 +89,21 @@ def _suggestions(message: MailMessage) -> list[Letter]:
 @bp.route("/messages/<int:message_id>")
 @requires("editor")
 def show(message_id: int):
+    """The message; `?reference=` adds the letter staff look for to the suggested ones."""
     message = _message(message_id)
+    suggestions = _suggestions(message)
+    reference = request.args.get("reference", "").strip()[:50]
+    found = lookup.letter_by_reference(reference) if reference else None
+    if found is not None and found.id not in {letter.id for letter in suggestions}:
+        suggestions.append(found)
     return render_template(
         "mailbox/message.html",
         message=message,
         folded=mail_text.fold(message.body_text),
-        suggestions=_suggestions(message),
-    )
+        suggestions=suggestions,
+        reference=reference,
+        reference_missing=bool(reference) and found is None,
+    ), (404 if reference and found is None else 200)
 
 
 @bp.route("/messages/<int:message_id>/decide", methods=["POST"])
@@ -95,8 +113,8 @@ def decide(message_id: int):
     action = request.form.get("action", "")
     try:
         if action == "attach":
-            raw = request.form.get("recipient_id", "")
-            triage.attach(current_actor(), message, int(raw) if raw.isdigit() else -1, utcnow())
+            recipient_id = _row_id(request.form.get("recipient_id", ""))
+            triage.attach(current_actor(), message, recipient_id, utcnow())
         else:
             triage.dismiss(current_actor(), message, action, utcnow())
     except ServiceError as error:
@@ -109,7 +127,7 @@ def decide(message_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @requires("viewer")
 def attachment(attachment_id: int):
-    found = db.session.get(MailAttachment, attachment_id)
+    found = db.session.get(MailAttachment, attachment_id) if attachment_id <= MAX_ROW_ID else None
     if found is None or not found.file_key:
         abort(404)
     path = storage.path_of(found.file_key)
@@ -160,6 +178,10 @@ def review(message_id: int):
         form.received_on.data = organisation_today(message.date_header or utcnow())
         form.summary.data = folded.written[:1000]
         form.body.data = message.body_text
+    elif request.form.get("recipient_id", str(message.recipient_id)) != str(message.recipient_id):
+        # The reply is on its recipient; a form naming someone else was tampered with or stale.
+        name = message.recipient.official.name
+        status, errors = 400, {"recipient_id": f"This reply is recorded on {name} only."}
     elif form.validate():
         try:
             triage.review(current_actor(), message, _review_data(message, form), utcnow())
@@ -186,7 +208,7 @@ def review(message_id: int):
 @bp.route("/letters/<int:letter_id>/send", methods=["GET", "POST"])
 @requires("editor")
 def send_letter(letter_id: int):
-    letter = load_letter(letter_id)
+    letter = load_letter(letter_id if letter_id <= MAX_ROW_ID else -1)
     if request.method == "POST":
         try:
             sending.queue(current_actor(), letter, utcnow())

@@ -8,6 +8,7 @@ from flask_login import current_user
 from tracker.auth import requires
 from tracker.models import utcnow
 from tracker.queries import delivery
+from tracker.queries.mailbox import replies_to_review
 from tracker.web.dashboard import report_page
 
 bp = Blueprint("main", __name__)
@@ -16,6 +17,12 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @requires("viewer")
 def home():
-    # The owner hears of reminders about their letters that could not be delivered.
-    problems = delivery.reminder_problems(utcnow(), owner_id=current_user.id)
-    return report_page("main/home.html", mine=True, row_limit=50, delivery_problems=problems)
+    # The owner hears of reminders about their letters that could not be delivered, and
+    # of replies to their letters that wait for a review.
+    return report_page(
+        "main/home.html",
+        mine=True,
+        row_limit=50,
+        delivery_problems=delivery.reminder_problems(utcnow(), owner_id=current_user.id),
+        replies_to_review=replies_to_review(current_user.id),
+    )

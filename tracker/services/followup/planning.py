@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from tracker import mail
 from tracker.domain import deadlines, ladder
-from tracker.domain.recipients import RUNNING_STATES, awaits_answer
+from tracker.domain.recipients import RUNNING_STATES, clock_runs, has_clock
 from tracker.extensions import db
-from tracker.models import Letter, Recipient, Reminder
+from tracker.models import Letter, MailDelivery, Recipient, Reminder
 from tracker.settings import ladder_settings
 
 # --- clocks ------------------------------------------------------------------------
@@ -37,6 +37,18 @@ def _is_sent(letter: Letter) -> bool:
     return letter.status != "draft" and letter.sent_on is not None
 
 
+def _never_received(letter: Letter) -> set[int]:
+    """The letter's recipients it never reached (delivery failed), in one query."""
+    if not letter.id:
+        return set()
+    statement = (
+        select(MailDelivery.recipient_id)
+        .join(Recipient, Recipient.id == MailDelivery.recipient_id)
+        .where(Recipient.letter_id == letter.id, MailDelivery.state == "failed")
+    )
+    return set(db.session.scalars(statement))
+
+
 def start_clocks(letter: Letter, today: date) -> None:
     """Give every recipient that expects an answer and has no due date yet its due date.
 
@@ -46,8 +58,10 @@ def start_clocks(letter: Letter, today: date) -> None:
     del today  # the due date counts from sent_on, which may lie in the past
     if not _is_sent(letter):
         return
+    never_received = _never_received(letter)
     for recipient in letter.recipients:
-        if awaits_answer(recipient.expects_answer, recipient.state) and recipient.due_on is None:
+        runs = clock_runs(recipient.expects_answer, recipient.state, recipient.id in never_received)
+        if runs and recipient.due_on is None:
             recipient.due_on = _fresh_due_on(letter, recipient)
 
 
@@ -56,10 +70,14 @@ def restart_clocks(letter: Letter) -> None:
 
     Running clocks count again from `sent_on`, keeping each recipient's extensions.
     Paused clocks keep the days they had left (they restart on resume). Recipients
-    that no longer expect an answer lose their due date. Does not commit.
+    that no longer expect an answer, or that the letter never reached, lose their due
+    date. Does not commit.
     """
+    never_received = _never_received(letter)
     for recipient in letter.recipients:
-        if not _is_sent(letter) or not recipient.expects_answer:
+        if not _is_sent(letter) or not has_clock(
+            recipient.expects_answer, recipient.id in never_received
+        ):
             recipient.due_on = None
             recipient.paused_on = None
             recipient.remaining_days = None

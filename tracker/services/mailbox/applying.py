@@ -139,8 +139,9 @@ def mark_delivery_failed(recipient: Recipient, address: str, error: str, now: da
         delivery = MailDelivery(recipient=recipient, address=address)
         db.session.add(delivery)
     delivery.state, delivery.error, delivery.updated_at = "failed", error, now
-    # An address that never received the letter has no clock running.
-    recipient.due_on = None
+    # An address that never received the letter has no clock running (and later edits
+    # keep it stopped: planning reads the delivery state, domain.recipients.clock_runs).
+    recipient.due_on = recipient.paused_on = recipient.remaining_days = None
     planning.sync_recipient_reminders(recipient, now)
     record(
         MAILBOX,

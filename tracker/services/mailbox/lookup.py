@@ -40,6 +40,16 @@ def letters_by_id(ids: Iterable[int]) -> dict[int, Letter]:
     return {letter.id: letter for letter in db.session.scalars(statement)}
 
 
+def letter_by_reference(reference: str) -> Letter | None:
+    """The letter staff name by its reference (any case), for attaching a message to it."""
+    statement = (
+        select(Letter)
+        .where(func.upper(Letter.reference) == reference.strip().upper())
+        .options(selectinload(Letter.recipients).selectinload(Recipient.official))
+    )
+    return db.session.scalars(statement).first()
+
+
 def _by_token(parsed: ParsedMail) -> dict[str, int]:
     base = reply_base()
     tokens = {mail_matching.token_in(base, a) for a in parsed.delivered_to} if base else set()

@@ -11,6 +11,7 @@ from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import Demand, Letter, utcnow
 from tracker.queries.letters.page import build_page, load_letter
+from tracker.queries.mailbox import letter_mail
 from tracker.services import directory, files
 from tracker.services import letters as letter_service
 from tracker.services.errors import EditConflict, ServiceError
@@ -187,6 +188,7 @@ def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra)
         can_edit=current_user.has_role("editor"),
         stance_labels=STANCE_LABELS,
         outcome_labels=OUTCOME_LABELS,
+        mail=letter_mail(page.letter),
         **extra,
     ), status
 
