@@ -25,8 +25,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.imap_server import ImapServer
-from tests.smtp_server import SmtpServer
+from tests.support.imap_server import ImapServer
+from tests.support.smtp_server import SmtpServer
 from tracker import create_app
 from tracker.extensions import db
 from tracker.services import accounts

@@ -92,7 +92,7 @@ def test_print_layout_hides_the_controls(page: Page, live_server, users, demo):
 def test_a_director_acts_on_a_row_of_act_now_and_it_leaves_the_table(
     page: Page, live_server, users
 ):
-    from tests import stats_dataset
+    from tests.support import stats_dataset
 
     with live_server.app.app_context():
         data = stats_dataset.build(organisation_today(utcnow()))

@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.test_accessibility import axe_violations, prepare_axe
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
-from tests.followup_data import make_letter
-from tests.smtp_server import SmtpServer
+from tests.support.followup_data import make_letter
+from tests.support.smtp_server import SmtpServer
 from tracker.extensions import db
 from tracker.models import User
 from tracker.services.reminders.sweep import run_sweep

@@ -4,18 +4,17 @@ and finds the letter tracked with its recipient's clock running."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
+from tests.support.intake_helpers import LETTERS
 
-# See tests/test_intake.py: pygal's legacy import finder warns on failed optional imports.
 pytestmark = pytest.mark.browser
 
-PDF = Path(__file__).resolve().parent.parent / "letters" / "pdf-form-georgia.pdf"
+PDF = LETTERS / "pdf-form-georgia.pdf"
 
 
 def test_editor_uploads_a_pdf_corrects_a_demand_and_saves_the_letter(

@@ -4,19 +4,18 @@ keep boxes still work)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_accessibility import axe_violations, prepare_axe
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
+from tests.support.intake_helpers import LETTERS
 
 pytestmark = pytest.mark.browser
 
 # One likely demand, three possible ones.
-LETTER = Path(__file__).resolve().parent.parent / "letters" / "en-authorities-should-release.txt"
+LETTER = LETTERS / "en-authorities-should-release.txt"
 
 
 def _open_review(page: Page, base_url: str, email: str) -> None:

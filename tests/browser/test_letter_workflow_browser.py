@@ -4,13 +4,13 @@ a viewer then reads the letter and finds nothing to change."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
+from tests.support.intake_helpers import LETTERS
 from tracker.extensions import db
 from tracker.models import utcnow
 from tracker.services import directory, heartbeat
@@ -18,7 +18,7 @@ from tracker.services.audit import Actor
 
 pytestmark = pytest.mark.browser
 
-LETTER = Path(__file__).resolve().parent.parent / "letters" / "cicc-to-us-president-2020-03-27.txt"
+LETTER = LETTERS / "cicc-to-us-president-2020-03-27.txt"
 DEMANDS = [
     (
         "Lift the sanctions",

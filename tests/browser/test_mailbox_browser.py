@@ -10,11 +10,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests import mail_samples
 from tests.browser.test_accessibility import assert_accessible, prepare_axe
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD, serving
 from tests.mailbox.conftest import NOW, mail_settings, make_sent_letter
+from tests.support import mail_samples
 from tracker.extensions import db
 from tracker.models import MailMessage, Recipient, Reminder
 from tracker.services import letters

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
-from tests.followup_data import make_letter
+from tests.support.followup_data import make_letter
 from tracker.extensions import db
 from tracker.models import User
 from tracker.services.reminders.sweep import run_sweep

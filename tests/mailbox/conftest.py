@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.imap_server import ImapServer
-from tests.letter_helpers import pdf_bytes
-from tests.smtp_server import SmtpServer
+from tests.support.imap_server import ImapServer
+from tests.support.letter_helpers import pdf_bytes
+from tests.support.smtp_server import SmtpServer
 from tracker.models import Letter, Official
 from tracker.services import directory, files, letters
 from tracker.services.audit import Actor

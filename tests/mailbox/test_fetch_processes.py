@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests import mail_samples
+from tests.support import mail_samples
 from tracker.extensions import db
 from tracker.models import MailMessage
 

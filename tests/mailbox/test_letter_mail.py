@@ -9,9 +9,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tests import mail_samples
+from tests.letters.test_letters_page_queries import count_queries
 from tests.mailbox.conftest import NOW
-from tests.test_letters_page_queries import count_queries
+from tests.support import mail_samples
 from tracker.extensions import db
 from tracker.models import Letter, MailMessage, Recipient, Reminder
 from tracker.services import directory, letters

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests import mail_samples
+from tests.support import mail_samples
 from tracker.domain import mail_files, mail_matching, mail_text
 from tracker.domain.mail_matching import Candidate, Incoming, Known, decide
 from tracker.domain.mail_reading import kept_attachments, read_message

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests import mail_samples
 from tests.mailbox.conftest import NOW
+from tests.support import mail_samples
 from tracker.extensions import db
 from tracker.models import Letter, MailMessage, Response
 from tracker.services import letters

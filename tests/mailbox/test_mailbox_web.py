@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests import mail_samples
+from tests.support import mail_samples
 from tracker.extensions import db
 from tracker.models import MailMessage, Reminder
 from tracker.services.mailbox import fetch
