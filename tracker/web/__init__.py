@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 from tracker.models import utcnow
@@ -23,7 +23,8 @@ NAVIGATION = (
     ("main.home", "My work", "viewer"),
     ("dashboard.index", "Dashboard", "viewer"),
     ("letters.index", "Letters", "viewer"),
-    ("intake.start", "Letter intake", "editor"),
+    ("letters.new", "New letter", "editor"),
+    ("intake.start", "New letter from a file", "editor"),
     ("officials.index", "Officials", "viewer"),
     ("campaigns.index", "Campaigns", "viewer"),
     ("admin.users", "Users", "admin"),
@@ -32,13 +33,22 @@ NAVIGATION = (
 )
 
 
+def _current_link(endpoints: list[str]) -> str | None:
+    """The link marked as the current page: the page itself, else its area's first link."""
+    here = request.endpoint or ""
+    if here in endpoints:
+        return here
+    area = here.split(".")[0]
+    return next((endpoint for endpoint in endpoints if endpoint.split(".")[0] == area), None)
+
+
 def navigation() -> dict[str, object]:
-    def nav_links() -> list[tuple[str, str]]:
+    def nav_links() -> list[tuple[str, str, bool]]:
         if not current_user.is_authenticated:
             return []
-        return [
-            (endpoint, label) for endpoint, label, role in NAVIGATION if current_user.has_role(role)
-        ]
+        allowed = [(e, label) for e, label, role in NAVIGATION if current_user.has_role(role)]
+        current = _current_link([endpoint for endpoint, _ in allowed])
+        return [(endpoint, label, endpoint == current) for endpoint, label in allowed]
 
     return {"nav_links": nav_links}
 
