@@ -219,8 +219,3 @@ class DemandOutcomeForm(FlaskForm):
     version = HiddenField()
     save = SubmitField("Set outcome")
 
-
-class ConfirmForm(FlaskForm):
-    """A bare POST with its CSRF token (close a letter)."""
-
-    submit = SubmitField("Close letter")

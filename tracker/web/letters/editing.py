@@ -13,7 +13,6 @@ from tracker.queries.letters.page import build_page, load_letter
 from tracker.services import directory, files, followup
 from tracker.services import letters as letter_service
 from tracker.web.forms.letters import (
-    ConfirmForm,
     DemandOutcomeForm,
     LetterForm,
     fill_letter_form,
@@ -21,6 +20,7 @@ from tracker.web.forms.letters import (
     set_rows,
     suggested_officials,
 )
+from tracker.web import followup as followup_web
 from tracker.web.letters import bp
 from tracker.web.letters.form_input import (
     differences,
@@ -175,7 +175,8 @@ def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra)
         page=page,
         letter=page.letter,
         outcome_forms=forms,
-        close_form=ConfirmForm(formdata=None),
+        close_question=close_question(page.letter),
+        withdraw_question=followup_web.withdraw_question,
         can_edit=current_user.has_role("editor"),
         stance_labels=STANCE_LABELS,
         outcome_labels=OUTCOME_LABELS,
@@ -189,10 +190,24 @@ def show(letter_id: int):
     return _render_show(letter_id)
 
 
-@bp.route("/<int:letter_id>/close", methods=["POST"])
+def close_question(letter: Letter) -> dict[str, str]:
+    """The words of the close confirmation, on its page and in the letter page's dialog."""
+    return {
+        "question": f"Close letter {letter.reference}?",
+        "explanation": "Closing stops the follow-up: every pending reminder is cancelled and "
+        "the letter leaves the working lists. Responses can still be recorded.",
+        "button": "Close the letter",
+        "action": url_for("letters.close", letter_id=letter.id),
+    }
+
+
+@bp.route("/<int:letter_id>/close", methods=["GET", "POST"])
 @requires("editor")
 def close(letter_id: int):
     letter = load_letter(letter_id)
+    if request.method == "GET":  # the confirmation page (the letter page asks in a dialog)
+        back = url_for("letters.show", letter_id=letter_id)
+        return render_template("confirm.html", **close_question(letter), cancel_url=back)
     try:
         letter_service.close_letter(current_actor(), letter, utcnow())
     except letter_service.EditConflict:
