@@ -55,4 +55,3 @@ def test_viewers_cannot_open_the_confirmation_pages(app, client, auth, users):
     auth.login("viewer")
     assert client.get(f"/letters/{letter.id}/close").status_code == 403
     assert client.get(f"/recipients/{letter.recipients[0].id}/withdraw").status_code == 403
-

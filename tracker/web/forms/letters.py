@@ -218,4 +218,3 @@ class DemandOutcomeForm(FlaskForm):
     note = TextAreaField("Note", validators=[Length(max=5000)])
     version = HiddenField()
     save = SubmitField("Set outcome")
-

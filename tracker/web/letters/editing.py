@@ -12,6 +12,7 @@ from tracker.models import Demand, Letter, utcnow
 from tracker.queries.letters.page import build_page, load_letter
 from tracker.services import directory, files, followup
 from tracker.services import letters as letter_service
+from tracker.web import followup as followup_web
 from tracker.web.forms.letters import (
     DemandOutcomeForm,
     LetterForm,
@@ -20,7 +21,6 @@ from tracker.web.forms.letters import (
     set_rows,
     suggested_officials,
 )
-from tracker.web import followup as followup_web
 from tracker.web.letters import bp
 from tracker.web.letters.form_input import (
     differences,
