@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from tracker.auth import current_actor, requires
 from tracker.domain.countries import COUNTRIES
@@ -12,6 +12,7 @@ from tracker.queries import directory as directory_query
 from tracker.services import directory
 from tracker.services.followup import organisation_today
 from tracker.web.forms.directory import OfficialEditForm, OfficialForm, form_version, show_error
+from tracker.web.forms.letters import official_label
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")
 
@@ -45,6 +46,28 @@ def index():
         campaign_id=campaign_id,
         campaigns=directory_query.campaign_choices(),
         countries=COUNTRIES,
+    )
+
+
+@bp.route("/search.json")
+@requires("viewer")
+def search_json():
+    """The whole directory searched as staff type a name (static/official-search.js)."""
+    q = request.args.get("q", "")[:200]
+    hits = directory_query.find_officials(q)
+    return jsonify(
+        q=q,
+        officials=[
+            {
+                "id": hit.id,
+                "name": hit.name,
+                "title": hit.title,
+                "institution": hit.institution,
+                "country": hit.country,
+                "label": official_label(hit),
+            }
+            for hit in hits
+        ],
     )
 
 

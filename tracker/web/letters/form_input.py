@@ -27,7 +27,7 @@ def _int_or_none(raw: str | None) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _officials_named(typed: str) -> list[Official]:
+def officials_named(typed: str) -> list[Official]:
     """Officials whose name, or "name (title, institution)" label, is `typed`, any case."""
     typed = clean_name(typed)
     name = typed.rsplit(" (", 1)[0] if typed.endswith(")") else typed
@@ -42,7 +42,7 @@ def _officials_named(typed: str) -> list[Official]:
 
 def _resolve_official(typed: str, chosen_id: int | None) -> int:
     """The official a recipient row names; RecipientNameError if none or several do."""
-    matches = _officials_named(typed)
+    matches = officials_named(typed)
     ids = [official.id for official in matches]
     if chosen_id in ids:
         return chosen_id
