@@ -136,7 +136,7 @@ def test_editor_enters_the_letter_and_a_reply_and_a_viewer_reads_it(
     expect(trump).to_contain_text("2020-04-26")
     expect(pompeo).to_contain_text("responded")
     expect(pompeo).to_contain_text("2020-04-15")
-    expect(page.get_by_text("3 of 5 demands unanswered.")).to_be_visible()
+    expect(page.get_by_text("3 of 5 demands unanswered:")).to_be_visible()
     demands = page.locator("#demands .demand")
     for index in (0, 1):
         expect(demands.nth(index)).to_contain_text("Rejected")
@@ -163,7 +163,7 @@ def test_editor_enters_the_letter_and_a_reply_and_a_viewer_reads_it(
         viewer = viewer_context.new_page()
         log_in(viewer, live_server.url, users["viewer"].email, PASSWORD)
         viewer.goto(letter_url)
-        expect(viewer.get_by_text("3 of 5 demands unanswered.")).to_be_visible()
+        expect(viewer.get_by_text("3 of 5 demands unanswered:")).to_be_visible()
         expect(viewer.locator("#timeline li")).to_have_count(2)
         main = viewer.locator("main")
         expect(main.locator("form")).to_have_count(0)
