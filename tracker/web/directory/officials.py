@@ -71,6 +71,22 @@ def search_json():
     )
 
 
+QUICK_FIELDS = ("name", "title", "institution", "country", "email")
+
+
+@bp.route("/new.json", methods=["POST"])
+@requires("editor")
+def new_json():
+    """Create an official from the letter form without leaving it (static/letter-form.js)."""
+    values = {name: request.form.get(name, "")[:300] for name in QUICK_FIELDS}
+    values["country"] = values["country"] or None
+    try:
+        official = directory.create_official(current_actor(), **values)
+    except directory.DirectoryError as error:
+        return jsonify(error=str(error), field=error.field or "name"), 400
+    return jsonify(id=official.id, name=official.name, label=official_label(official)), 201
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("editor")
 def new():
