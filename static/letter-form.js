@@ -151,6 +151,7 @@ function setupNewOfficial(form, getRecipients) {
   const details = form.querySelector("details.new-official");
   const button = form.querySelector("[name='add_official']");
   if (!details || !button) return () => {};
+  let askingRow = null; // the recipient row whose typed name asked for a new official
   button.addEventListener("click", async (event) => {
     event.preventDefault();
     details.querySelectorAll(".error.quick").forEach((el) => el.remove());
@@ -174,7 +175,8 @@ function setupNewOfficial(form, getRecipients) {
       field.focus();
       return;
     }
-    const row = emptyRecipientRow(getRecipients());
+    const row = askingRow?.isConnected ? askingRow : emptyRecipientRow(getRecipients());
+    askingRow = null;
     row.querySelector("input[name$='-official']").value = result.label;
     row.querySelector("input[name$='-official_id']").value = String(result.id);
     row.querySelector("select[name$='-role']").value = form.querySelector("[name='new_official_role']").value;
@@ -186,7 +188,8 @@ function setupNewOfficial(form, getRecipients) {
     say(form, `Added ${result.name} to the directory and to this letter.`);
     row.querySelector("input[name$='-official']").focus();
   });
-  return (typed) => {
+  return (typed, input) => {
+    askingRow = input.closest("#recipients li");
     details.open = true;
     form.querySelector("[name='new_official_name']").value = typed;
     form.querySelector("[name='new_official_title']").focus();
