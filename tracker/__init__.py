@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         count = app.config["TRACKER_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
-    from tracker import auth, cli, database, errors, security, web
+    from tracker import auth, cli, database, errors, security, uploads, web
     from tracker.extensions import csrf, db, migrate
 
     database.init_app(app)
@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    uploads.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app
