@@ -71,6 +71,7 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/sweep_bench.py
 	$(BIN)/python bench/dashboard_bench.py
+	$(BIN)/python bench/official_search_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
