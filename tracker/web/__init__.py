@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import Flask, current_app, request
+from markupsafe import Markup
 from flask_login import current_user
 
 from tracker.models import utcnow
@@ -53,6 +57,28 @@ def navigation() -> dict[str, object]:
     return {"nav_links": nav_links}
 
 
+def viewer_zone() -> ZoneInfo:
+    """The viewer's time zone (their account setting), else the organisation's."""
+    name = getattr(current_user, "timezone", None) if current_user.is_authenticated else None
+    for candidate in (name, current_app.config["TRACKER_TIMEZONE"], "UTC"):
+        try:
+            return ZoneInfo(candidate)
+        except (ValueError, TypeError, ZoneInfoNotFoundError):
+            continue
+    return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime | None) -> Markup:
+    """A <time> in the viewer's zone, with the UTC time in its title (shown on hover)."""
+    if moment is None:
+        return Markup("—")
+    utc = moment.astimezone(UTC)
+    local = utc.astimezone(viewer_zone())
+    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(
+        utc.isoformat(), utc.strftime("%Y-%m-%d %H:%M"), local.strftime("%Y-%m-%d %H:%M %Z")
+    )
+
+
 def init_app(app: Flask) -> None:
     from tracker.web import admin, dashboard, followup, health, intake, letters, main, responses
     from tracker.web.directory import campaigns, officials
@@ -72,3 +98,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.context_processor(scheduler_warning)
     app.context_processor(navigation)
+    app.add_template_filter(local_time, "local_time")

@@ -159,17 +159,22 @@ def edit(letter_id: int):
     return _render_form(form, letter, letter.follows_up)
 
 
+def _outcome_form(demand: Demand) -> DemandOutcomeForm:
+    form = DemandOutcomeForm(prefix=f"d{demand.id}", formdata=None)
+    form.outcome.data = demand.outcome
+    form.note.data = demand.outcome_note
+    form.version.data = str(demand.version)
+    return form
+
+
 def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra):
+    """The letter page; with a refused outcome form, that form on its own page instead
+    (on the letter page it sits in a closed dialog, where its messages would go unseen)."""
+    for demand_id, form in (outcome_forms or {}).items():
+        demand = db.session.get(Demand, demand_id)
+        return render_template("letters/outcome.html", demand=demand, form=form), status
     page = build_page(letter_id, followup.organisation_today(utcnow()))
-    forms = dict(outcome_forms or {})
-    for view in page.demands:
-        demand = view.demand
-        if demand.id not in forms:
-            form = DemandOutcomeForm(prefix=f"d{demand.id}", formdata=None)
-            form.outcome.data = demand.outcome
-            form.note.data = demand.outcome_note
-            form.version.data = str(demand.version)
-            forms[demand.id] = form
+    forms = {view.demand.id: _outcome_form(view.demand) for view in page.demands}
     return render_template(
         "letters/show.html",
         page=page,
@@ -217,10 +222,12 @@ def close(letter_id: int):
     return redirect(url_for("letters.show", letter_id=letter_id))
 
 
-@bp.route("/demands/<int:demand_id>/outcome", methods=["POST"])
+@bp.route("/demands/<int:demand_id>/outcome", methods=["GET", "POST"])
 @requires("editor")
 def demand_outcome(demand_id: int):
     demand = db.session.get(Demand, demand_id) or abort(404)
+    if request.method == "GET":  # the page without JavaScript; the letter page has a dialog
+        return render_template("letters/outcome.html", demand=demand, form=_outcome_form(demand))
     letter_id = demand.letter_id
     form = DemandOutcomeForm(prefix=f"d{demand.id}")
     if not form.validate():
