@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, request
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 
 from tracker.models import utcnow
 from tracker.services import heartbeat
