@@ -73,6 +73,7 @@ def report_page(template: str, *, mine: bool, row_limit: int):
             "overdue_ages": charts.describe_overdue_ages(report.headline.overdue_by_age),
         },
         due_soon_days=DUE_SOON_DAYS,
+        row_limit=row_limit,
     )
 
 
