@@ -68,8 +68,8 @@ function addRowControls(row, kind, index) {
   const controls = document.createElement("div");
   controls.className = "row-controls";
   if (kind === "demands") {
-    controls.append(rowButton("Move up", `Move demand ${index + 1} up`, "up"));
-    controls.append(rowButton("Move down", `Move demand ${index + 1} down`, "down"));
+    controls.append(rowButton("Move up", `Move up demand ${index + 1}`, "up"));
+    controls.append(rowButton("Move down", `Move down demand ${index + 1}`, "down"));
   }
   controls.append(rowButton("Remove", `Remove ${word} ${index + 1}`, "remove"));
   row.append(controls);

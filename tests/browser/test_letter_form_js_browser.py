@@ -86,7 +86,7 @@ def test_a_cicc_letter_from_my_work_with_the_keyboard_and_one_page_load(
             page.keyboard.press("Enter")
         type_into(page, page.get_by_label(f"Demand {number} title", exact=True), demand_title)
         type_into(page, page.get_by_label(f"Demand {number} text", exact=True), text)
-    tab_to(page, page.get_by_role("button", name="Move demand 2 up"))
+    tab_to(page, page.get_by_role("button", name="Move up demand 2"))
     page.keyboard.press("Enter")
     tab_to(page, page.get_by_role("button", name="Remove demand 3"))
     page.keyboard.press("Enter")
