@@ -148,7 +148,7 @@ def test_editor_enters_the_letter_and_a_reply_and_a_viewer_reads_it(
     timeline = page.locator("#timeline li")
     expect(timeline).to_have_count(2)
     expect(timeline.nth(0)).to_contain_text("Created letter L-")
-    expect(timeline.nth(0)).to_contain_text("editor@example.org")
+    expect(timeline.nth(0).locator(".actor")).to_have_text("Editor")  # a name, not an email
     expect(timeline.nth(1)).to_contain_text("Recorded a substantive from Michael R. Pompeo")
     timeline.nth(1).get_by_text("Details").click()
     expect(timeline.nth(1)).to_contain_text("awaiting → responded")
