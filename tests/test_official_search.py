@@ -104,3 +104,22 @@ def test_the_migration_folds_the_names_already_in_the_directory(make_app, tmp_pa
         )
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_letter_form_creates_an_official_without_leaving_the_page(client, auth, people):
+    auth.login("editor")
+    made = client.post(
+        "/officials/new.json", data={"name": "Karim Khan", "title": "Prosecutor", "country": "gb"}
+    )
+    assert made.status_code == 201
+    assert made.json["label"] == "Karim Khan (Prosecutor)"
+    assert db.session.get(Official, made.json["id"]).country == "GB"
+    again = client.post("/officials/new.json", data={"name": "karim khan"})
+    assert again.status_code == 400 and again.json["field"] == "name"
+    bad = client.post("/officials/new.json", data={"name": "Someone", "country": "Narnia"})
+    assert bad.status_code == 400 and bad.json["field"] == "country"
+
+
+def test_viewers_cannot_create_officials_from_the_form(client, auth, people):
+    auth.login("viewer")
+    assert client.post("/officials/new.json", data={"name": "Karim Khan"}).status_code == 403

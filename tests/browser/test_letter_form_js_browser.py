@@ -128,7 +128,7 @@ def test_without_javascript_the_same_letter_can_be_entered(browser, live_server,
     try:
         page = context.new_page()
         log_in(page, live_server.url, users["editor"].email, PASSWORD)
-        enter_letter(page, live_server.url)
+        enter_letter(page, live_server.url, javascript=False)
         expect(page.locator("#demands .demand")).to_have_count(5)
     finally:
         context.close()

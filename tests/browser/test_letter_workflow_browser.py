@@ -59,7 +59,8 @@ def test_the_demands_are_verbatim_from_the_letter():
         assert demand in text
 
 
-def enter_letter(page: Page, base_url: str) -> None:
+def enter_letter(page: Page, base_url: str, javascript: bool = True) -> None:
+    """The form filled with the mouse; with JavaScript off, every added row reloads it."""
     page.goto(f"{base_url}/letters/new")
     expect(page.get_by_label("Reference")).to_have_value(re.compile(r"L-\d{4}-0001"))
     page.get_by_label("Subject").fill("Lift the sanctions on the ICC Prosecutor")
@@ -79,7 +80,8 @@ def enter_letter(page: Page, base_url: str) -> None:
     expect(page.get_by_label("Recipient 2", exact=True)).to_have_value(
         "Michael R. Pompeo (Secretary of State)"
     )
-    expect(page.locator("#official-suggestions option")).to_have_count(2)
+    if not javascript:  # the reloaded form suggests the official just created
+        expect(page.locator("#official-suggestions option")).to_have_count(2)
     expect(page.get_by_label("Recipient 2 as")).to_have_value("cc")
     expect(page.get_by_label("Subject")).to_have_value("Lift the sanctions on the ICC Prosecutor")
 
