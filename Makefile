@@ -84,6 +84,7 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/sweep_bench.py
 	$(BIN)/python bench/dashboard_bench.py
+	$(BIN)/python bench/official_search_bench.py
 
 # The letter parser scored on real letters labelled by hand (see that folder's README).
 bench-intake: $(VENV)/.installed

@@ -80,7 +80,8 @@ class Config:
         self.MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None
         self.UPLOAD_PATH = os.environ.get("TRACKER_UPLOAD_PATH", str(instance / "uploads"))
         self.MAX_UPLOAD_BYTES = _env_int("TRACKER_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
-        # Werkzeug refuses bodies beyond this before a view runs; a little room for form fields.
+        # Werkzeug refuses bodies beyond this before a view runs, except on the forms that
+        # take a file: there each file is capped instead and the form re-rendered (uploads.py).
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
         # Received and sent email; None: `<instance>/mail` (owner-only, outside the web root).
         self.MAIL_STORE_PATH = os.environ.get("TRACKER_MAIL_PATH") or None

@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from tracker import auth, cli, database, errors, security, web
     from tracker.extensions import csrf, db, migrate
+    from tracker.web import uploads
 
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    uploads.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

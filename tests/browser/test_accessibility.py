@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD
 from tracker.extensions import db
-from tracker.models import Letter, utcnow
+from tracker.models import Demand, Letter, Recipient, utcnow
 from tracker.services.demo import load_demo
 from tracker.settings import organisation_today
 
@@ -58,9 +58,11 @@ def axe_violations(page: Page) -> list[str]:
     ]
 
 
-def assert_accessible(page: Page, url: str, csp_errors: list[str]) -> None:
+def assert_accessible(page: Page, url: str, csp_errors: list[str], status: int = 200) -> None:
     response = page.goto(url)
-    assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+    assert response is not None and response.status == status, (
+        f"{url}: {response and response.status}"
+    )
     page.wait_for_load_state("load")
     assert axe_violations(page) == [], url
     assert csp_errors == [], url
@@ -79,20 +81,51 @@ def test_login_page_is_accessible(page: Page, live_server):
     assert_accessible(page, f"{live_server.url}/login", csp_errors)
 
 
-def test_pages_and_forms_are_accessible(page: Page, live_server, users, demo_letter_id):
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_pages_and_forms_are_accessible(browser, live_server, users, demo_letter_id, javascript):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if not javascript:
+        # The pages as a browser without JavaScript gets them: none of our scripts runs.
+        # (axe itself needs JavaScript, so the context keeps it and blocks ours instead.)
+        context.route("**/static/*.js", lambda route: route.abort())
+    page = context.new_page()
     csp_errors = prepare_axe(page)
     log_in(page, live_server.url, users["editor"].email, PASSWORD)
+    with live_server.app.app_context():
+        recipient = db.session.scalar(
+            select(Recipient.id).where(Recipient.letter_id == demo_letter_id)
+        )
+        demand = db.session.scalar(select(Demand.id).where(Demand.letter_id == demo_letter_id))
     for path in (
         "/",
         "/dashboard",
         "/dashboard?period=year&sort=name&dir=asc",
         "/letters",
+        "/letters?sent=1&recipient=overdue",
+        "/letters?official_name=nobody-at-all",
         f"/letters/{demo_letter_id}",
+        f"/letters/{demo_letter_id}/close",
+        f"/recipients/{recipient}/withdraw",
+        f"/letters/demands/{demand}/outcome",
         "/letters/new",
+        f"/letters/{demo_letter_id}/edit",
         f"/letters/{demo_letter_id}/responses/new",
+        "/officials",
         "/officials/new",
     ):
-        assert_accessible(page, live_server.url + path, csp_errors)
+        expected = 400 if "nobody-at-all" in path else 200
+        assert_accessible(page, live_server.url + path, csp_errors, expected)
+    if javascript:  # the enhanced widgets, open: the official search and a dialog
+        page.goto(f"{live_server.url}/letters/new")
+        page.get_by_label("Recipient 1", exact=True).fill("a")
+        expect(page.get_by_role("listbox")).to_be_visible()
+        assert axe_violations(page) == []
+        page.goto(f"{live_server.url}/letters/{demo_letter_id}")
+        page.get_by_role("link", name="Close letter").click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+        assert axe_violations(page) == []
+    assert csp_errors == []
+    context.close()
 
 
 def test_a_form_showing_errors_is_accessible(page: Page, live_server, users, demo_letter_id):

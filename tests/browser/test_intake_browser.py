@@ -21,7 +21,9 @@ def test_editor_uploads_a_pdf_corrects_a_demand_and_saves_the_letter(
     page: Page, live_server, users
 ):
     log_in(page, live_server.url, users["editor"].email, PASSWORD)
-    page.get_by_role("link", name="Letter intake").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="New letter from a file"
+    ).click()
     page.get_by_label("Letter file (PDF, DOCX, TXT or EML)").set_input_files(PDF)
     page.get_by_role("button", name="Read the letter").click()
 

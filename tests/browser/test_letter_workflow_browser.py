@@ -59,7 +59,8 @@ def test_the_demands_are_verbatim_from_the_letter():
         assert demand in text
 
 
-def enter_letter(page: Page, base_url: str) -> None:
+def enter_letter(page: Page, base_url: str, javascript: bool = True) -> None:
+    """The form filled with the mouse; with JavaScript off, every added row reloads it."""
     page.goto(f"{base_url}/letters/new")
     expect(page.get_by_label("Reference")).to_have_value(re.compile(r"L-\d{4}-0001"))
     page.get_by_label("Subject").fill("Lift the sanctions on the ICC Prosecutor")
@@ -79,7 +80,8 @@ def enter_letter(page: Page, base_url: str) -> None:
     expect(page.get_by_label("Recipient 2", exact=True)).to_have_value(
         "Michael R. Pompeo (Secretary of State)"
     )
-    expect(page.locator("#official-suggestions option")).to_have_count(2)
+    if not javascript:  # the reloaded form suggests the official just created
+        expect(page.locator("#official-suggestions option")).to_have_count(2)
     expect(page.get_by_label("Recipient 2 as")).to_have_value("cc")
     expect(page.get_by_label("Subject")).to_have_value("Lift the sanctions on the ICC Prosecutor")
 
@@ -136,7 +138,7 @@ def test_editor_enters_the_letter_and_a_reply_and_a_viewer_reads_it(
     expect(trump).to_contain_text("2020-04-26")
     expect(pompeo).to_contain_text("responded")
     expect(pompeo).to_contain_text("2020-04-15")
-    expect(page.get_by_text("3 of 5 demands unanswered.")).to_be_visible()
+    expect(page.get_by_text("3 of 5 demands unanswered:")).to_be_visible()
     demands = page.locator("#demands .demand")
     for index in (0, 1):
         expect(demands.nth(index)).to_contain_text("Rejected")
@@ -148,7 +150,7 @@ def test_editor_enters_the_letter_and_a_reply_and_a_viewer_reads_it(
     timeline = page.locator("#timeline li")
     expect(timeline).to_have_count(2)
     expect(timeline.nth(0)).to_contain_text("Created letter L-")
-    expect(timeline.nth(0)).to_contain_text("editor@example.org")
+    expect(timeline.nth(0).locator(".actor")).to_have_text("Editor")  # a name, not an email
     expect(timeline.nth(1)).to_contain_text("Recorded a substantive from Michael R. Pompeo")
     timeline.nth(1).get_by_text("Details").click()
     expect(timeline.nth(1)).to_contain_text("awaiting → responded")
@@ -163,7 +165,7 @@ def test_editor_enters_the_letter_and_a_reply_and_a_viewer_reads_it(
         viewer = viewer_context.new_page()
         log_in(viewer, live_server.url, users["viewer"].email, PASSWORD)
         viewer.goto(letter_url)
-        expect(viewer.get_by_text("3 of 5 demands unanswered.")).to_be_visible()
+        expect(viewer.get_by_text("3 of 5 demands unanswered:")).to_be_visible()
         expect(viewer.locator("#timeline li")).to_have_count(2)
         main = viewer.locator("main")
         expect(main.locator("form")).to_have_count(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -283,12 +284,29 @@ def test_pages_follow_the_order_of_the_whole_list(data, sort, direction):
     assert paged == whole
 
 
-def test_official_filter_offers_only_the_selected_official(client, auth, data):
+def _listed(html: str) -> list[str]:
+    return re.findall(r'<a href="/letters/\d+">(L-\d+)</a>', html)
+
+
+def test_the_official_filter_is_a_search_field(client, auth, data):
     auth.login("viewer")
     everyone = client.get("/letters").get_data(as_text=True)
-    assert "Any official" in everyone
+    assert 'name="official_name" value=""' in everyone
     assert "Ada President</option>" not in everyone  # no option per official
     ada = data.officials["ada"].id
+    # A dashboard link carries the id; the field shows the name.
     chosen = client.get(f"/letters?official={ada}").get_data(as_text=True)
-    assert f'<option value="{ada}" selected>Ada President</option>' in chosen
-    assert "Bruno Ministre</option>" not in chosen
+    assert 'name="official_name" value="Ada President"' in chosen
+    assert sorted(_listed(chosen)) == ["L-1", "L-4"]
+    # Typed: in full, in part, in any case; the links then carry the id.
+    for typed in ("Ada President", "ada pres", "PRESIDENT"):
+        typed_page = client.get("/letters", query_string={"official_name": typed}).text
+        assert sorted(_listed(typed_page)) == ["L-1", "L-4"], typed
+        assert f"export.csv?official={ada}" in typed_page
+    # An emptied field drops the filter even if the URL still had an id.
+    cleared = client.get(f"/letters?official={ada}&official_name=").get_data(as_text=True)
+    assert len(_listed(cleared)) == 6
+    unknown = client.get("/letters", query_string={"official_name": "Nobody"})
+    assert unknown.status_code == 400 and "no official is named" in unknown.text
+    several = client.get("/letters", query_string={"official_name": "e"})
+    assert several.status_code == 400 and "several officials match" in several.text

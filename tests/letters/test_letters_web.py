@@ -196,8 +196,18 @@ def test_a_file_of_the_wrong_type_or_too_large_is_refused(app, client, auth, use
         "file": (io.BytesIO(b"%PDF-" + b"0" * 100_000), "x.pdf")
     }
     response = client.post("/letters/new", data=huge, content_type="multipart/form-data")
-    assert response.status_code == 413  # refused by Werkzeug before the view runs
+    # Far over MAX_CONTENT_LENGTH too: the form comes back with what was typed, not a bare 413.
+    assert response.status_code == 413
+    assert re.search(r'id="file-err">[^<]*too large', response.text)
+    assert 'value="Lift the ICC sanctions"' in response.text
+    assert "Overturn the sanctions policy." in response.text
     assert letter_count() == 0
+    elsewhere = client.post(
+        "/officials/new",
+        data={"name": "x", "notes": "0" * 100_000},
+        content_type="multipart/form-data",
+    )
+    assert elsewhere.status_code == 413  # other forms keep Werkzeug's limit
     good = new_letter_data(president, secretary) | {"file": (io.BytesIO(pdf_bytes()), "x.pdf")}
     assert client.post("/letters/new", data=good).status_code == 302
     assert db.session.scalars(select(Letter.file_name)).one() == "x.pdf"

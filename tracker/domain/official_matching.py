@@ -38,6 +38,11 @@ def _fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", bare).replace("_", " ").split())
 
 
+def search_text(text: str) -> str:
+    """A name as the directory search compares it: words in lower case, without accents."""
+    return _fold(text or "")
+
+
 @cache
 def _honorifics() -> tuple[tuple[str, ...], ...]:
     """Every honorific as folded words, longest first ("the right honourable" before "the").

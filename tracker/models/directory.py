@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from tracker.domain.official_matching import search_text
 from tracker.extensions import db
 from tracker.models.types import UTCDateTime, utcnow
 
@@ -32,6 +33,11 @@ class Official(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # The name as the directory search compares it (tracker.queries.directory.find_officials):
+    # kept in step with `name`, so a search is one LIKE per typed word, accents and case aside.
+    search_name: Mapped[str] = mapped_column(
+        String(200), default=lambda context: search_text(context.get_current_parameters()["name"])
+    )
     title: Mapped[str] = mapped_column(String(200), default="")
     institution: Mapped[str] = mapped_column(String(200), default="")
     # ISO 3166-1 alpha-2; decides which public holidays a business-day clock skips.
@@ -43,6 +49,11 @@ class Official(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("name")
+    def _keep_search_name(self, _key: str, name: str) -> str:
+        self.search_name = search_text(name)
+        return name
 
     def __repr__(self) -> str:
         return f"<Official {self.name}>"

@@ -11,6 +11,7 @@ from statistics import median
 
 from sqlalchemy import and_, case, func, or_, select
 
+from tracker.domain.official_matching import search_text
 from tracker.extensions import db
 from tracker.models import Campaign, Letter, Official, Recipient
 from tracker.queries.letters.listing import like_pattern
@@ -107,6 +108,39 @@ def search_officials(
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     return OfficialsPage(tuple(OfficialRow(*record) for record in records), total, page)
+
+
+SEARCH_LIMIT = 10
+SEARCH_WORDS = 6
+
+
+@dataclass(frozen=True)
+class OfficialHit:
+    id: int
+    name: str
+    title: str
+    institution: str
+    country: str | None
+
+
+def find_officials(text: str, limit: int = SEARCH_LIMIT) -> list[OfficialHit]:
+    """Officials whose name holds every typed word (or part of a word), in any order.
+
+    Accents and case are ignored on both sides (`Official.search_name`); names that start
+    with the first typed word come first. One query on the officials table alone.
+    """
+    words = search_text(text).split()[:SEARCH_WORDS]
+    if not words:
+        return []
+    conditions = [Official.search_name.like(like_pattern(word), escape="\\") for word in words]
+    starts = Official.search_name.like(like_pattern(words[0])[1:], escape="\\")
+    query = (
+        select(Official.id, Official.name, Official.title, Official.institution, Official.country)
+        .where(*conditions)
+        .order_by(case((starts, 0), else_=1), Official.search_name, Official.id)
+        .limit(limit)
+    )
+    return [OfficialHit(*row) for row in db.session.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ action redirects back to the letter page.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
@@ -105,14 +105,33 @@ def resume(recipient_id: int):
     )
 
 
-@bp.route("/recipients/<int:recipient_id>/withdraw", methods=["POST"])
+@bp.route("/recipients/<int:recipient_id>/withdraw", methods=["GET", "POST"])
 @requires("editor")
 def withdraw(recipient_id: int):
+    if request.method == "GET":  # the confirmation page (the letter page asks in a dialog)
+        recipient = _recipient(recipient_id)
+        return render_template(
+            "confirm.html",
+            **withdraw_question(recipient),
+            cancel_url=letter_page(recipient.letter_id, recipient.id),
+        )
     return _simple_action(
         recipient_id,
         lambda r, now: followup.withdraw_recipient(current_actor(), r, now),
         "{official} is withdrawn: no more reminders.",
     )
+
+
+def withdraw_question(recipient: Recipient) -> dict[str, str]:
+    """The words of the withdraw confirmation, on its page and in the letter page's dialog."""
+    name = recipient.official.name
+    return {
+        "question": f"Withdraw {name}?",
+        "explanation": f"No answer is awaited from {name} any more and their remaining "
+        "reminders are cancelled. The letter stays open for its other recipients.",
+        "button": f"Withdraw {name}",
+        "action": url_for("followup.withdraw", recipient_id=recipient.id),
+    }
 
 
 def _days_page(recipient_id: int, kind: str):

@@ -39,6 +39,13 @@ def _text(raw: str) -> str:
     return " ".join(raw.split())[:200]
 
 
+def _query_value(value: Any) -> str:
+    """A filter's value as its query arg parses it back (a bool as "1", not "True")."""
+    if isinstance(value, bool):
+        return "1"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def _filter(parse: Callable[[str], Any], default: Any = None, label: str = "") -> Any:
     """A dataclasses.field carrying its query-arg parser (ruff cannot tell: RUF009)."""
     return field(default=default, metadata={"parse": parse, "label": label})
@@ -94,8 +101,24 @@ class LetterFilters:
         for spec in fields(current):
             value = getattr(current, spec.name)
             if value is not None and value != spec.default and value != "":
-                args[spec.name] = value.isoformat() if isinstance(value, date) else str(value)
+                args[spec.name] = _query_value(value)
         return args
+
+    def hidden_args(self, shown: tuple[str, ...]) -> dict[str, str]:
+        """The filters in force that the form does not show (the dashboard's), to keep."""
+        return {k: v for k, v in self.to_query_args().items() if k not in shown}
+
+    def shown_args(self, shown: tuple[str, ...]) -> dict[str, str]:
+        """The query args of the filters the form shows, from the first page."""
+        return {k: v for k, v in self.to_query_args(page=1).items() if k in shown}
+
+    def hidden_labels(self, shown: tuple[str, ...]) -> list[str]:
+        """ "Label: value" for each filter in force that the form does not show."""
+        labels = {spec.name: spec.metadata["label"] for spec in fields(self)}
+        return [
+            labels[name] if value == "1" and name == "sent" else f"{labels[name]}: {value}"
+            for name, value in self.hidden_args(shown).items()
+        ]
 
     def is_filtered(self) -> bool:
         ignored = {"sort", "dir", "page"}

@@ -106,6 +106,7 @@ def build_page(letter_id: int, today: date) -> LetterPage:
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.letter_id == letter.id)
+        .options(selectinload(AuditEvent.user))
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
     return LetterPage(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from tracker.auth import current_actor, requires
 from tracker.domain.bounds import parse_id
 from tracker.domain.countries import COUNTRIES
+from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import Campaign, Official, utcnow
 from tracker.queries import directory as directory_query
@@ -16,6 +17,7 @@ from tracker.settings import organisation_today
 from tracker.web.directory import submit_edit
 from tracker.web.forms.common import form_version
 from tracker.web.forms.directory import OfficialEditForm, OfficialForm, show_error
+from tracker.web.forms.letters import official_label
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")
 
@@ -49,6 +51,45 @@ def index():
         campaigns=directory_query.campaign_choices(),
         countries=COUNTRIES,
     )
+
+
+@bp.route("/search.json")
+@requires("viewer")
+def search_json():
+    """The whole directory searched as staff type a name (static/official-search.js)."""
+    q = request.args.get("q", "")[:200]
+    hits = directory_query.find_officials(q)
+    return jsonify(
+        q=q,
+        officials=[
+            {
+                "id": hit.id,
+                "name": hit.name,
+                "title": hit.title,
+                "institution": hit.institution,
+                "country": hit.country,
+                "label": official_label(hit),
+            }
+            for hit in hits
+        ],
+    )
+
+
+QUICK_FIELDS = ("name", "title", "institution", "country", "email")
+
+
+@bp.route("/new.json", methods=["POST"])
+@requires("editor")
+def new_json():
+    """Create an official from the letter form without leaving it (static/letter-form.js)."""
+    values = {name: request.form.get(name, "")[:300] for name in QUICK_FIELDS}
+    values["country"] = values["country"] or None
+    try:
+        official = directory.create_official(current_actor(), **values)
+    except ServiceError as error:
+        field = next(iter(error.fields), "name")
+        return jsonify(error=error.message, field=field), status_for(error)
+    return jsonify(id=official.id, name=official.name, label=official_label(official)), 201
 
 
 @bp.route("/new", methods=["GET", "POST"])

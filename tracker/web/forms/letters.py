@@ -219,9 +219,3 @@ class DemandOutcomeForm(FlaskForm):
     note = TextAreaField("Note", validators=[Length(max=5000)])
     version = HiddenField()
     save = SubmitField("Set outcome")
-
-
-class ConfirmForm(FlaskForm):
-    """A bare POST with its CSRF token (close a letter)."""
-
-    submit = SubmitField("Close letter")

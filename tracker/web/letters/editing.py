@@ -16,9 +16,9 @@ from tracker.services import directory, files
 from tracker.services import letters as letter_service
 from tracker.services.errors import EditConflict, ServiceError
 from tracker.settings import organisation_today
+from tracker.web import followup as followup_web
 from tracker.web.forms.common import add_error, form_version, place_field_errors
 from tracker.web.forms.letters import (
-    ConfirmForm,
     DemandOutcomeForm,
     LetterForm,
     fill_letter_form,
@@ -168,23 +168,29 @@ def edit(letter_id: int):
     return _render_form(form, letter, letter.follows_up)
 
 
+def _outcome_form(demand: Demand) -> DemandOutcomeForm:
+    form = DemandOutcomeForm(prefix=f"d{demand.id}", formdata=None)
+    form.outcome.data = demand.outcome
+    form.note.data = demand.outcome_note
+    form.version.data = str(demand.version)
+    return form
+
+
 def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra):
+    """The letter page; with a refused outcome form, that form on its own page instead
+    (on the letter page it sits in a closed dialog, where its messages would go unseen)."""
+    for demand_id, form in (outcome_forms or {}).items():
+        demand = db.session.get(Demand, demand_id)
+        return render_template("letters/outcome.html", demand=demand, form=form), status
     page = build_page(letter_id, organisation_today(utcnow()))
-    forms = dict(outcome_forms or {})
-    for view in page.demands:
-        demand = view.demand
-        if demand.id not in forms:
-            form = DemandOutcomeForm(prefix=f"d{demand.id}", formdata=None)
-            form.outcome.data = demand.outcome
-            form.note.data = demand.outcome_note
-            form.version.data = str(demand.version)
-            forms[demand.id] = form
+    forms = {view.demand.id: _outcome_form(view.demand) for view in page.demands}
     return render_template(
         "letters/show.html",
         page=page,
         letter=page.letter,
         outcome_forms=forms,
-        close_form=ConfirmForm(formdata=None),
+        close_question=close_question(page.letter),
+        withdraw_question=followup_web.withdraw_question,
         can_edit=current_user.has_role("editor"),
         stance_labels=STANCE_LABELS,
         outcome_labels=OUTCOME_LABELS,
@@ -199,10 +205,24 @@ def show(letter_id: int):
     return _render_show(letter_id)
 
 
-@bp.route("/<int:letter_id>/close", methods=["POST"])
+def close_question(letter: Letter) -> dict[str, str]:
+    """The words of the close confirmation, on its page and in the letter page's dialog."""
+    return {
+        "question": f"Close letter {letter.reference}?",
+        "explanation": "Closing stops the follow-up: every pending reminder is cancelled and "
+        "the letter leaves the working lists. Responses can still be recorded.",
+        "button": "Close the letter",
+        "action": url_for("letters.close", letter_id=letter.id),
+    }
+
+
+@bp.route("/<int:letter_id>/close", methods=["GET", "POST"])
 @requires("editor")
 def close(letter_id: int):
     letter = load_letter(letter_id)
+    if request.method == "GET":  # the confirmation page (the letter page asks in a dialog)
+        back = url_for("letters.show", letter_id=letter_id)
+        return render_template("confirm.html", **close_question(letter), cancel_url=back)
     try:
         letter_service.close_letter(current_actor(), letter, utcnow())
     except EditConflict:
@@ -212,10 +232,12 @@ def close(letter_id: int):
     return redirect(url_for("letters.show", letter_id=letter_id))
 
 
-@bp.route("/demands/<int:demand_id>/outcome", methods=["POST"])
+@bp.route("/demands/<int:demand_id>/outcome", methods=["GET", "POST"])
 @requires("editor")
 def demand_outcome(demand_id: int):
     demand = db.session.get(Demand, demand_id) or abort(404)
+    if request.method == "GET":  # the page without JavaScript; the letter page has a dialog
+        return render_template("letters/outcome.html", demand=demand, form=_outcome_form(demand))
     letter_id = demand.letter_id
     form = DemandOutcomeForm(prefix=f"d{demand.id}")
     if not form.validate():

@@ -25,7 +25,7 @@ class ParsedLetter:
     demand_rows: tuple[int, ...]
 
 
-def _officials_named(typed: str) -> list[Official]:
+def officials_named(typed: str) -> list[Official]:
     """Officials whose name, or "name (title, institution)" label, is `typed`, any case."""
     typed = clean_name(typed)
     name = typed.rsplit(" (", 1)[0] if typed.endswith(")") else typed
@@ -40,7 +40,7 @@ def _officials_named(typed: str) -> list[Official]:
 
 def _resolve_official(typed: str, chosen_id: int | None) -> int | str:
     """The official a recipient row names, or why none does (no one, or several)."""
-    matches = _officials_named(typed)
+    matches = officials_named(typed)
     ids = [official.id for official in matches]
     if chosen_id in ids:
         return chosen_id

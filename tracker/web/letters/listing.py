@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Response, render_template, request, stream_with_context, url_for
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +17,7 @@ from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
 from tracker.queries.letters.listing import search_letters
 from tracker.settings import organisation_today
 from tracker.web.letters import bp
+from tracker.web.letters.form_input import officials_named
 
 SORT_LABELS = {
     "reference": "Reference",
@@ -36,18 +39,45 @@ def _id_link_prefix(endpoint: str, argument: str) -> str:
     return url[:-1]
 
 
-def _filter_choices(filters: LetterFilters) -> dict[str, list[SelectChoice]]:
-    """Options of the filter form; none of them grows with the letters or the directory.
+# The filters the form shows; the others (the dashboard's) ride along as hidden fields.
+SHOWN_FILTERS = (
+    "q", "campaign", "official", "owner", "state", "outcome", "sent_from", "sent_to",
+    "sort", "dir", "page",
+)  # fmt: skip
 
-    The official filter offers only the selected official: officials are chosen from
-    their own page (or found by name with the search field), not from a list of them all.
-    """
-    selected = select(Official.id, Official.name).where(Official.id == filters.official)
-    officials = db.session.execute(selected).all() if filters.official is not None else []
+
+def _official_from_name(typed: str) -> tuple[int | None, str | None]:
+    """The official a typed name (or "name (title)" label, or part of a name) designates."""
+    exact = officials_named(typed)
+    if len(exact) == 1:
+        return exact[0].id, None
+    hits = directory_query.find_officials(typed, limit=6)
+    if len(hits) == 1:
+        return hits[0].id, None
+    if not hits:
+        return None, f"Official: no official is named {typed!r}; ignored."
+    names = "; ".join(hit.name for hit in hits[:5])
+    return None, f"Official: several officials match {typed!r} ({names}); type one in full."
+
+
+def _filters_from_request() -> tuple[LetterFilters, dict[str, str], str]:
+    """The list's filters; a typed official name (the search field) replaces the id."""
+    filters, errors = LetterFilters.from_args(request.args)
+    if "official_name" not in request.args:
+        name = db.session.scalar(select(Official.name).where(Official.id == filters.official))
+        return filters, errors, name or ""
+    typed = " ".join(request.args["official_name"].split())[:300]
+    official_id, error = _official_from_name(typed) if typed else (None, None)
+    if error:
+        errors["official"] = error
+    return replace(filters, official=official_id), errors, typed
+
+
+def _filter_choices() -> dict[str, list[SelectChoice]]:
+    """Options of the filter form; none of them grows with the letters or the directory."""
     owners = db.session.execute(select(User.id, User.name).order_by(func.lower(User.name))).all()
     return {
         "campaign": [SelectChoice(str(i), name) for i, name in directory_query.campaign_choices()],
-        "official": [SelectChoice(str(i), name) for i, name in officials],
         "owner": [SelectChoice(str(i), name) for i, name in owners],
         "state": [SelectChoice(state, state) for state in LETTER_STATES],
         "outcome": [
@@ -60,14 +90,16 @@ def _filter_choices(filters: LetterFilters) -> dict[str, list[SelectChoice]]:
 @bp.route("")
 @requires("viewer")
 def index():
-    filters, errors = LetterFilters.from_args(request.args)
+    filters, errors, official_name = _filters_from_request()
     page = search_letters(filters, organisation_today(utcnow()))
     return render_template(
         "letters/index.html",
         page=page,
         filters=filters,
         errors=errors,
-        choices=_filter_choices(filters),
+        official_name=official_name,
+        shown_filters=SHOWN_FILTERS,
+        choices=_filter_choices(),
         sort_labels=SORT_LABELS,
         letter_link=_id_link_prefix("letters.show", "letter_id"),
         official_link=_id_link_prefix("officials.show", "official_id"),
@@ -77,7 +109,7 @@ def index():
 @bp.route("/export.csv")
 @requires("viewer")
 def export_csv():
-    filters, errors = LetterFilters.from_args(request.args)
+    filters, errors, _ = _filters_from_request()
     if errors:
         return Response(
             "\n".join(errors.values()) + "\n", status=400, mimetype="text/plain; charset=utf-8"
