@@ -89,7 +89,7 @@ def test_the_migration_folds_the_names_already_in_the_directory(make_app, tmp_pa
 
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'before.db'}")
     with app.app_context():
-        upgrade(revision="c73b7c44eb50")
+        upgrade(revision="b7d2f1e9a3c4")  # the revision before search_name
         db.session.execute(
             text(
                 "INSERT INTO officials (name, title, institution, email, postal_address, notes,"

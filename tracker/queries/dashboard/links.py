@@ -153,7 +153,7 @@ class ListLink:
         )
 
     def won(self) -> dict[str, str]:
-        return self._args(won="yes")
+        return self._args(won="1")
 
     def whom(self, dimension: str, key: str, figure: str = "expected") -> dict[str, str]:
         """Letters of one by-whom row's recipients; `figure` narrows to e.g. the answered."""
