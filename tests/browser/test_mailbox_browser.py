@@ -92,7 +92,7 @@ def test_the_owner_reviews_a_reply_from_my_work_and_the_reminders_are_cancelled(
     expect(ladder).not_to_contain_text("planned")
     for number in (1, 2):
         demand = page.locator(f"#demand-{sent.letter.demands[number - 1].id}")
-        expect(demand).to_contain_text("Ana Minister, refusal received 2026-03-02: Rejected")
+        expect(demand).to_contain_text("Ana Minister (refusal, 2026-03-02): Rejected")
     expect(page.locator("#email")).not_to_contain_text("Replies to review")
 
     states = {reminder.state for reminder in reminders_of(minister.id)}
