@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from sqlalchemy import text
+from flask_migrate import upgrade
 
 from tests.conftest import base_config
 from tracker import create_app
@@ -24,9 +24,7 @@ def test_database_wal_instance_and_uploads_are_owner_only_under_umask_0(tmp_path
         database = tmp_path / "data" / "tracker.db"
         app = create_app(base_config(f"sqlite:///{database}", instance))
         with app.app_context():
-            db.session.execute(text("CREATE TABLE t (x INTEGER)"))
-            db.session.execute(text("INSERT INTO t VALUES (1)"))
-            db.session.commit()
+            upgrade()  # writes the schema: the database, its WAL and SHM files exist now
             stored = files.store(files.Upload("note.txt", b"Dear Minister"))
             wal, shm = f"{database}-wal", f"{database}-shm"
             assert os.path.exists(wal) and os.path.exists(shm)
