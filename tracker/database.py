@@ -16,6 +16,7 @@ from sqlalchemy.sql import TextClause
 from sqlalchemy.sql.dml import UpdateBase
 
 from tracker.extensions import db
+from tracker.models.data_version import first_version
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -43,7 +44,7 @@ UNVERSIONED_TABLES = frozenset(
     }
 )
 _WRITE_TEXT = re.compile(r"\s*(insert|update|delete|replace)\b", re.IGNORECASE)
-_BUMPED = "tracker_data_version_bumped"
+_WROTE = "tracker_wrote_versioned_data"
 # An execution option: this write bumps the version itself, and only when it changed a row.
 UNVERSIONED = "tracker_unversioned"
 
@@ -57,32 +58,47 @@ def _writes_data(statement) -> bool:
     return isinstance(statement, TextClause) and bool(_WRITE_TEXT.match(statement.text))
 
 
-def _bump_on_first_write(connection: Connection, statement, *_args) -> None:
-    """Move the version forward once per transaction, inside it, before its first write.
-
-    Committed with the write or rolled back with it, so a reader that saw version N
-    and then version N again knows no write committed in between.
-    """
-    if connection.info.get(_BUMPED) or not _writes_data(statement):
+def _note_first_write(connection: Connection, statement, *_args) -> None:
+    """Remember that this transaction writes data the dashboard reads."""
+    if connection.info.get(_WROTE) or not _writes_data(statement):
         return
     if statement.get_execution_options().get(UNVERSIONED):
         return  # the statement's owner bumps only when it changed something
-    connection.info[_BUMPED] = True
-    from tracker.models import data_version
-
-    data_version.bump(connection)
+    connection.info[_WROTE] = True
 
 
-def _transaction_ended(connection: Connection, *_args) -> None:
-    connection.info.pop(_BUMPED, None)
+def _bump_before_commit(connection: Connection) -> None:
+    """Move the version forward as the last statement of a transaction that wrote.
+
+    Committed with the writes (or rolled back with them), so a reader that saw version
+    N and then version N again knows no write committed in between. Bumping at the end,
+    not at the first write, holds the version row's lock only for the commit itself:
+    on PostgreSQL a long transaction (a 5,000-row import) must not make every other
+    writer wait for it.
+    """
+    if not connection.info.pop(_WROTE, False):
+        return
+    # The DB-API cursor: SQLAlchemy is between its own commit steps here.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute("UPDATE data_version SET version = version + 1")
+        if cursor.rowcount == 0:  # a database made by create_all (tests) has no row yet
+            first = int(first_version())
+            cursor.execute(f"INSERT INTO data_version (id, version) VALUES (1, {first})")  # noqa: S608
+    finally:
+        cursor.close()
+
+
+def _rolled_back(connection: Connection) -> None:
+    connection.info.pop(_WROTE, None)
 
 
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "before_execute", _bump_on_first_write)
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, _transaction_ended)
+    event.listen(engine, "before_execute", _note_first_write)
+    event.listen(engine, "commit", _bump_before_commit)
+    event.listen(engine, "rollback", _rolled_back)
 
 
 def own_sqlite_file(uri: str) -> None:
