@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests.accounts.test_auth import post_login
 from tests.conftest import PASSWORD
 from tracker.extensions import db
-from tracker.models import AuditEvent, RecoveryCode, User, utcnow
+from tracker.models import AuditEvent, LoginFailure, RecoveryCode, User, utcnow
 from tracker.services.accounts import second_factor
 from tracker.services.audit import Actor
 
@@ -255,3 +255,29 @@ def test_turning_it_off_and_new_codes_need_the_password(client, users):
     assert off.status_code == 302
     assert not db.session.get(User, editor.id).has_second_factor
     assert events("user.second_factor_off") == 1
+
+
+def committed(statement):
+    """What another connection sees: only what was committed."""
+    with db.engine.connect() as connection:
+        return connection.execute(statement).scalar()
+
+
+def test_a_refused_code_leaves_its_count_and_audit_event_committed(app, client, users):
+    editor = users["editor"]
+    enrol(client, editor)
+    post_login(client, editor.email, PASSWORD)
+    failures = select(func.coalesce(func.sum(LoginFailure.failures), 0))
+    counted_before = committed(failures)
+
+    assert client.post("/login/code", data={"code": "000000"}).status_code == 401
+    wrong = select(func.count()).where(AuditEvent.action == "login.second_factor_failure")
+    assert committed(wrong) == 1
+    assert committed(failures) > counted_before
+    success = select(func.count()).where(
+        AuditEvent.action == "login.success", AuditEvent.entity_id == editor.id
+    )
+    logins_before = committed(success)
+    assert client.post("/login/code", data={"code": code_for(editor.id, 1)}).status_code == 302
+    assert committed(success) == logins_before + 1
+    assert committed(select(User.last_login_at).where(User.id == editor.id)) is not None

@@ -165,6 +165,50 @@ def test_the_rules_catch_what_they_forbid(tmp_path):
     assert _writes_in(query) == ["line 1: imports update", "line 2: session.commit()"]
 
 
+# Background work that commits or rolls back by hand, item by item, on purpose (each
+# module's docstring says why); every staff action goes through `transaction()` instead.
+HAND_COMMITS = {
+    "services/transaction.py",  # the one helper
+    "services/reminders/sweep.py",  # a claim per reminder on its own Core connection
+    "services/mailbox/sending.py",  # the scheduler's send with a lease (not queue/preview)
+    "services/mailbox/fetch.py",  # one transaction per fetched message
+    "services/mailbox/intake.py",  # the message's insert opens its transaction
+    "services/audit_chain.py",  # the nightly seal
+    "services/backup/__init__.py",  # no transaction stays open during the copy
+    "web/health.py",  # ends the failed probe's transaction; writes nothing
+}
+
+
+def _hand_commits(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        f"line {node.lineno}: session.{node.func.attr}()"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"commit", "rollback"}
+        and getattr(node.func.value, "attr", getattr(node.func.value, "id", "")) == "session"
+    ]
+
+
+def _action_modules() -> list[Path]:
+    paths = [*(PACKAGE / "services").rglob("*.py"), *(PACKAGE / "web").rglob("*.py")]
+    return sorted(p for p in paths if p.relative_to(PACKAGE).as_posix() not in HAND_COMMITS)
+
+
+@pytest.mark.parametrize("path", _action_modules(), ids=lambda path: str(path.relative_to(PACKAGE)))
+def test_staff_actions_commit_only_through_the_transaction_helper(path):
+    assert _hand_commits(path) == []
+
+
+def test_the_hand_commit_check_sees_commits_and_rollbacks(tmp_path):
+    for allowed in HAND_COMMITS:  # each exception still exists and still needs to be one
+        assert _hand_commits(PACKAGE / allowed), allowed
+    view = tmp_path / "view.py"
+    view.write_text("db.session.commit()\nsession.rollback()\ndb.session.flush()\n")
+    assert _hand_commits(view) == ["line 1: session.commit()", "line 2: session.rollback()"]
+
+
 def test_the_package_root_holds_only_the_factory_and_cross_cutting_modules():
     loose = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__"}
     assert loose <= ROOT_MODULES, sorted(loose - ROOT_MODULES)

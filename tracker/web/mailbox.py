@@ -218,9 +218,7 @@ def send_letter(letter_id: int):
         sending.send_due(utcnow(), limit=1)
         flash("The letter was handed to the mail server.", "success")
         return redirect(url_for("letters.show", letter_id=letter_id))
-    send = sending.send_record(letter)
-    email = sending.compose(letter, send)
-    db.session.commit()  # the reply token must stay the same between preview and send
+    send, email = sending.preview(letter)
     return render_template(
         "mailbox/send.html",
         letter=letter,

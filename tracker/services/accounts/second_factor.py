@@ -25,6 +25,7 @@ from tracker.services.accounts.passwords import hash_password, verify_password
 from tracker.services.accounts.throttle import ThrottlePolicy
 from tracker.services.audit import Actor, record
 from tracker.services.errors import ServiceError
+from tracker.services.transaction import transaction
 
 ISSUER = "Tracker"
 REQUIREMENT_KEY = "second_factor_required"
@@ -76,21 +77,21 @@ def set_requirement(actor: Actor, acting_user: User, rule: str) -> int:
         raise _refused(
             "Set up two-factor login on your own account first: this rule covers you too.", "rule"
         )
-    setting = db.session.get(SiteSetting, REQUIREMENT_KEY) or SiteSetting(key=REQUIREMENT_KEY)
-    setting.value = rule
-    db.session.add(setting)
-    without = db.session.scalars(select(User).where(User.totp_confirmed_at.is_(None))).all()
-    ended = [user for user in without if _required(rule, user) and user.is_active_account]
-    for user in ended:
-        user.end_sessions()
-    record(
-        actor,
-        "settings.second_factor",
-        entity_type="setting",
-        summary=f"Two-factor login required for {rule}; {len(ended)} users logged out",
-        changes={REQUIREMENT_KEY: [old, rule]},
-    )
-    db.session.commit()
+    with transaction():
+        setting = db.session.get(SiteSetting, REQUIREMENT_KEY) or SiteSetting(key=REQUIREMENT_KEY)
+        setting.value = rule
+        db.session.add(setting)
+        without = db.session.scalars(select(User).where(User.totp_confirmed_at.is_(None))).all()
+        ended = [user for user in without if _required(rule, user) and user.is_active_account]
+        for user in ended:
+            user.end_sessions()
+        record(
+            actor,
+            "settings.second_factor",
+            entity_type="setting",
+            summary=f"Two-factor login required for {rule}; {len(ended)} users logged out",
+            changes={REQUIREMENT_KEY: [old, rule]},
+        )
     return len(ended)
 
 
@@ -103,15 +104,15 @@ def begin_enrolment(actor: Actor, user: User) -> None:
     """A new secret, not in force until the user proves their app has it."""
     if user.has_second_factor:
         raise ServiceError("Two-factor login is already on for this account.")
-    user.totp_secret = pyotp.random_base32()
-    record(
-        actor,
-        "user.second_factor_begin",
-        entity_type="user",
-        entity_id=user.id,
-        summary="Started setting up two-factor login",
-    )
-    db.session.commit()
+    with transaction():
+        user.totp_secret = pyotp.random_base32()
+        record(
+            actor,
+            "user.second_factor_begin",
+            entity_type="user",
+            entity_id=user.id,
+            summary="Started setting up two-factor login",
+        )
 
 
 def keep_or_make_secret(user: User) -> None:
@@ -183,35 +184,36 @@ def confirm_enrolment(
     step = _accepted_step(user, code, now)
     if step is None:
         raise _refused(WRONG_CODE, "code")
-    user.totp_confirmed_at = now
-    user.totp_last_step = step
-    user.end_sessions()
-    codes = _replace_recovery_codes(user, now)
-    record(
-        actor,
-        "user.second_factor_on",
-        entity_type="user",
-        entity_id=user.id,
-        summary="Turned two-factor login on; other sessions ended",
-    )
-    if logging_in:
-        complete_login(user, actor.ip_address, now, "Logged in after setting up two-factor login")
-    db.session.commit()
+    with transaction():
+        user.totp_confirmed_at = now
+        user.totp_last_step = step
+        user.end_sessions()
+        codes = _replace_recovery_codes(user, now)
+        record(
+            actor,
+            "user.second_factor_on",
+            entity_type="user",
+            entity_id=user.id,
+            summary="Turned two-factor login on; other sessions ended",
+        )
+        if logging_in:
+            summary = "Logged in after setting up two-factor login"
+            complete_login(user, actor.ip_address, now, summary)
     return codes
 
 
 def new_recovery_codes(actor: Actor, user: User, now: datetime) -> list[str]:
     if not user.has_second_factor:
         raise ServiceError("Turn two-factor login on first.")
-    codes = _replace_recovery_codes(user, now)
-    record(
-        actor,
-        "user.recovery_codes_new",
-        entity_type="user",
-        entity_id=user.id,
-        summary="New recovery codes; the old ones no longer work",
-    )
-    db.session.commit()
+    with transaction():
+        codes = _replace_recovery_codes(user, now)
+        record(
+            actor,
+            "user.recovery_codes_new",
+            entity_type="user",
+            entity_id=user.id,
+            summary="New recovery codes; the old ones no longer work",
+        )
     return codes
 
 
@@ -226,29 +228,29 @@ def turn_off(actor: Actor, user: User) -> None:
     """The user's own choice (after their password was checked again)."""
     if required_for(user):
         raise ServiceError("Your organisation requires two-factor login for your account.")
-    _clear(user)
-    record(
-        actor,
-        "user.second_factor_off",
-        entity_type="user",
-        entity_id=user.id,
-        summary="Turned two-factor login off",
-    )
-    db.session.commit()
+    with transaction():
+        _clear(user)
+        record(
+            actor,
+            "user.second_factor_off",
+            entity_type="user",
+            entity_id=user.id,
+            summary="Turned two-factor login off",
+        )
 
 
 def reset(actor: Actor, user: User) -> None:
     """An admin clears a lost second factor; the user's sessions end everywhere."""
-    _clear(user)
-    user.end_sessions()
-    record(
-        actor,
-        "user.second_factor_reset",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"Reset the second factor of {user.email}; their sessions ended",
-    )
-    db.session.commit()
+    with transaction():
+        _clear(user)
+        user.end_sessions()
+        record(
+            actor,
+            "user.second_factor_reset",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"Reset the second factor of {user.email}; their sessions ended",
+        )
 
 
 def _spend(user: User, code: str, now: datetime) -> str | None:
@@ -286,34 +288,26 @@ def _spend(user: User, code: str, now: datetime) -> str | None:
 def verify_login(
     user: User, code: str, ip_address: str, policy: ThrottlePolicy, now: datetime
 ) -> SecondStep:
-    """The second login step: counted before it is checked, audited, committed."""
+    """The second login step: counted before it is checked, audited; one transaction, which
+    a wrong or throttled code also commits (its count and audit event must stay)."""
     actor = Actor(None, user.email, ip_address)
-    known = throttle.is_known_address(user.id, ip_address, now)
-    attempt = throttle.count_attempt(f"second-factor:{user.id}", ip_address, known, policy, now)
-    if not attempt.allowed:
-        record(
-            actor,
-            "login.second_factor_throttled",
-            entity_type="user",
-            entity_id=user.id,
-            summary="Too many wrong second-factor codes",
-        )
-        db.session.commit()
-        return SecondStep("throttled")
-    method = _spend(user, code, now)
-    if method is None:
-        record(
-            actor,
-            "login.second_factor_failure",
-            entity_type="user",
-            entity_id=user.id,
-            summary="Wrong second-factor code",
-        )
-        db.session.commit()
-        return SecondStep("wrong")
-    throttle.forget_success(attempt)
-    complete_login(user, ip_address, now, f"Logged in with a password and {method}")
-    db.session.commit()
+    with transaction():
+        known = throttle.is_known_address(user.id, ip_address, now)
+        attempt = throttle.count_attempt(f"second-factor:{user.id}", ip_address, known, policy, now)
+        method = _spend(user, code, now) if attempt.allowed else None
+        if method is None:
+            outcome = "wrong" if attempt.allowed else "throttled"
+            action, summary = {
+                "wrong": ("login.second_factor_failure", "Wrong second-factor code"),
+                "throttled": (
+                    "login.second_factor_throttled",
+                    "Too many wrong second-factor codes",
+                ),
+            }[outcome]
+            record(actor, action, entity_type="user", entity_id=user.id, summary=summary)
+            return SecondStep(outcome)
+        throttle.forget_success(attempt)
+        complete_login(user, ip_address, now, f"Logged in with a password and {method}")
     return SecondStep("ok", method)
 
 

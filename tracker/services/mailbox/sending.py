@@ -29,9 +29,11 @@ from tracker.services.audit import Actor, record
 from tracker.services.errors import ServiceError
 from tracker.services.followup import planning
 from tracker.services.mailbox import applying, storage
+from tracker.services.transaction import transaction
 from tracker.settings import organisation_today
 
 log = logging.getLogger(__name__)
+ALREADY_SENDING = "This letter has already been sent, or is being sent."
 
 
 def _worker() -> str:
@@ -103,24 +105,32 @@ def compose(letter: Letter, send: LetterSend) -> mail.Email:
     )
 
 
+def preview(letter: Letter) -> tuple[LetterSend, mail.Email]:
+    """The email as it will go out. Its send record (with the reply token and Message-ID)
+    is committed here, so the send that follows uses the very address shown."""
+    with transaction():
+        send = send_record(letter)
+        email = compose(letter, send)
+    return send, email
+
+
 def queue(actor: Actor, letter: Letter, now: datetime) -> LetterSend:
-    """Ask for the letter to be sent; refused when it is already queued or sent. Commits."""
+    """Ask for the letter to be sent; refused when it is already queued or sent."""
     found = problems(letter)
     if found:
         raise ServiceError(" ".join(found))
-    send = send_record(letter)
-    queued = db.session.execute(
-        update(LetterSend)
-        .where(LetterSend.id == send.id, LetterSend.state == "draft")
-        .values(state="queued", queued_at=now, queued_by_id=actor.user_id, attempt_at=now)
-    )
-    if queued.rowcount == 0:
-        db.session.rollback()
-        raise ServiceError("This letter has already been sent, or is being sent.", kind="conflict")
-    summary = f"Asked Tracker to send {letter.reference} by email"
-    record(actor, "letter.send_queued", entity_type="letter", entity_id=letter.id,
-           letter_id=letter.id, summary=summary, at=now)  # fmt: skip
-    db.session.commit()
+    with transaction(on_integrity=lambda _error: ServiceError(ALREADY_SENDING, kind="conflict")):
+        send = send_record(letter)
+        queued = db.session.execute(
+            update(LetterSend)
+            .where(LetterSend.id == send.id, LetterSend.state == "draft")
+            .values(state="queued", queued_at=now, queued_by_id=actor.user_id, attempt_at=now)
+        )
+        if queued.rowcount == 0:
+            raise ServiceError(ALREADY_SENDING, kind="conflict")
+        summary = f"Asked Tracker to send {letter.reference} by email"
+        record(actor, "letter.send_queued", entity_type="letter", entity_id=letter.id,
+               letter_id=letter.id, summary=summary, at=now)  # fmt: skip
     return send
 
 

@@ -4,7 +4,7 @@ Retrying a failed send makes it due at once with a fresh count; retrying one tha
 is still being retried (4xx answers for a while) moves its next attempt to now.
 A digest sent again is the same email (same content and Message-ID); the reminders
 it carries wait for it again ("queued"). `reopen_*` are building blocks that do not
-commit; `retry_digest` and `retry_all` are staff actions that audit and commit.
+commit; `retry_digest` and `retry_all` are staff actions, each audited and one transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tracker.extensions import db
 from tracker.models import Digest, DigestItem, Reminder
 from tracker.queries.delivery import is_problem
 from tracker.services.audit import Actor, record
+from tracker.services.transaction import transaction
 
 
 def failed_digests_of(reminder: Reminder) -> list[Digest]:
@@ -70,35 +71,38 @@ def reopen_reminder(reminder: Reminder, now: datetime) -> None:
 
 
 def retry_digest(actor: Actor, digest: Digest, now: datetime) -> bool:
-    """Send a failed or long-retrying digest again at the next sweep; commits.
+    """Send a failed or long-retrying digest again at the next sweep.
 
     False when there is nothing to retry (it was sent meanwhile, or is being sent)."""
     retrying = digest.state == "pending" and digest.retrying_since is not None
     if digest.state != "failed" and not retrying:
         return False
-    record(
-        actor,
-        "digest.retried",
-        entity_type="digest",
-        entity_id=digest.id,
-        summary=f"Retried the digest to {digest.user.email}",
-        changes={"state": [digest.state, "pending"], "last_error": [digest.last_error, ""]},
-    )
-    reopen_digest(digest, now)
-    db.session.commit()
+    with transaction():
+        record(
+            actor,
+            "digest.retried",
+            entity_type="digest",
+            entity_id=digest.id,
+            summary=f"Retried the digest to {digest.user.email}",
+            changes={"state": [digest.state, "pending"], "last_error": [digest.last_error, ""]},
+        )
+        reopen_digest(digest, now)
     return True
 
 
 def retry_all(actor: Actor, now: datetime) -> int:
-    """Send every failed and long-retrying reminder and digest again; commits once."""
-    problem_reminders = db.session.scalars(select(Reminder).where(is_problem(Reminder, now))).all()
-    problem_digests = db.session.scalars(select(Digest).where(is_problem(Digest, now))).all()
-    for digest in problem_digests:
-        reopen_digest(digest, now)
-    for reminder in problem_reminders:
-        reopen_reminder(reminder, now)
-    count = len(problem_reminders) + len(problem_digests)
-    if count:
-        record(actor, "delivery.retried_all", summary=f"Retried {count} failed or waiting sends")
-        db.session.commit()
+    """Send every failed and long-retrying reminder and digest again: one transaction."""
+    with transaction():
+        problem_reminders = db.session.scalars(
+            select(Reminder).where(is_problem(Reminder, now))
+        ).all()
+        problem_digests = db.session.scalars(select(Digest).where(is_problem(Digest, now))).all()
+        for digest in problem_digests:
+            reopen_digest(digest, now)
+        for reminder in problem_reminders:
+            reopen_reminder(reminder, now)
+        count = len(problem_reminders) + len(problem_digests)
+        if count:
+            summary = f"Retried {count} failed or waiting sends"
+            record(actor, "delivery.retried_all", summary=summary)
     return count
