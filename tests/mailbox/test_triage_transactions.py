@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests import mail_samples
 from tests.mailbox.conftest import NOW
+from tests.support import mail_samples
 from tracker.extensions import db
 from tracker.models import MailMessage, Response
 from tracker.services.audit import Actor
