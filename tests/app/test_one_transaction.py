@@ -13,9 +13,10 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm.exc import StaleDataError
 
+from tests.letters.test_csv_import import commit_letter_elsewhere, count
 from tracker.extensions import db
 from tracker.models import AuditEvent, Campaign, Letter, Official, User, utcnow
 from tracker.services import intake
@@ -30,31 +31,6 @@ FAILING_ROW = 4000
 HEADER = (
     "reference,subject,sent_on,owner,campaign,recipient_1_role,recipient_1_name,demand_1_text\n"
 )
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def commit_letter_elsewhere(reference: str, owner_id: int) -> None:
-    """Another user's save, committed through a connection of its own."""
-    with db.engine.begin() as connection:
-        connection.execute(
-            insert(Letter).values(
-                reference=reference,
-                subject="theirs",
-                owner_id=owner_id,
-                status="draft",
-                channel="email",
-                body="",
-                signatories="",
-                response_window_days=30,
-                business_days=False,
-                created_at=utcnow(),
-                updated_at=utcnow(),
-                version=1,
-            )
-        )
 
 
 def big_file() -> bytes:
