@@ -274,6 +274,30 @@ class LiveServer:
     app: Flask
 
 
+def _closing_response_bodies(wsgi_app):
+    """`wsgi_app` whose response bodies close even when the browser drops the connection.
+
+    Werkzeug's development server skips `close()` on the body when a write or its final
+    read hits a reset connection (a page left while its scripts still load), so a static
+    file stays open until garbage collection and its ResourceWarning fails whichever test
+    is running then. A generator closes its body when exhausted or collected.
+    """
+
+    def serve(environ, start_response):
+        body = wsgi_app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+        return chunks()
+
+    return serve
+
+
 @contextmanager
 def serving(app: Flask) -> Iterator[LiveServer]:
     """`app` served over HTTP on a free local port, in a thread, until the block ends."""
@@ -281,7 +305,7 @@ def serving(app: Flask) -> Iterator[LiveServer]:
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing_response_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
