@@ -280,8 +280,8 @@ def reset_due(due_ids: list[int]) -> None:
     db.session.execute(text("DELETE FROM outbox_messages"))
     db.session.execute(text("DELETE FROM digests"))  # and their items, by cascade
     db.session.execute(text("DELETE FROM digest_items"))
-    # Each due reminder is the first of its letter: the sweep starts every thread.
-    db.session.execute(text("UPDATE letters SET thread_message_id = NULL"))
+    # Each due reminder is the first of its letter to go out: each one roots a thread.
+    db.session.execute(text("UPDATE reminders SET first_delivered_at = NULL"))
     for start in range(0, len(due_ids), CHUNK):
         db.session.execute(
             reminders.update()

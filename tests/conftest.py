@@ -103,6 +103,17 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         _drop_postgres_database(dropper)
 
 
+@pytest.fixture
+def empty_database_url(database_url, tmp_path) -> Iterator[str]:
+    """An empty database on the session's backend, not migrated yet (migration tests)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url, name = _create_postgres_database()
+    yield url
+    _drop_postgres_database(name)
+
+
 def empty_all_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":

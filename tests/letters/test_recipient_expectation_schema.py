@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import _create_postgres_database, _drop_postgres_database
+from tests.support.old_schema import insert_as_it_was, tables_as_they_are
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, Response, User
 
@@ -18,42 +17,22 @@ BEFORE = "d5a1c0ffee14"  # the last revision without the rule in the schema
 DUE_AT = datetime(2024, 4, 1, 9, tzinfo=UTC)
 
 
-@pytest.fixture
-def fresh_url(database_url, tmp_path) -> Iterator[str]:
-    """An empty database on the session's backend, not migrated yet."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    url, name = _create_postgres_database()
-    yield url
-    _drop_postgres_database(name)
-
-
-def _insert(old_table, model, **values):
-    """An INSERT into the table as it was, with today's model defaults for the columns
-    it had and the caller left out (NOT NULL ones among them)."""
-    for column in model.__table__.columns:
-        default = column.default
-        if column.name in old_table.c and column.name not in values and default is not None:
-            values[column.name] = default.arg(None) if default.is_callable else default.arg
-    return insert(old_table).values(**values)
-
-
 def _old_rows() -> None:
     """Rows as the schema at BEFORE holds them: inserts into the tables as they were
     then (reflected), since the models have moved on."""
     execute = db.session.execute
-    old = MetaData()
-    old.reflect(bind=db.session.connection())
+    old = tables_as_they_are()
     users, letters, officials, recipients, reminders, responses = (
-        old.tables[name]
+        old[name]
         for name in ("users", "letters", "officials", "recipients", "reminders", "responses")
     )
     owner = execute(
-        _insert(users, User, email="o@example.org", name="O", password_hash="h", role="editor")
+        insert_as_it_was(
+            users, User, email="o@example.org", name="O", password_hash="h", role="editor"
+        )
     ).inserted_primary_key[0]
     letter = execute(
-        _insert(
+        insert_as_it_was(
             letters,
             Letter,
             reference="L-1",
@@ -69,9 +48,9 @@ def _old_rows() -> None:
         ("Cc yes", "cc", True),
         ("Cc no", "cc", False),
     ):
-        official = execute(_insert(officials, Official, name=name)).inserted_primary_key[0]
+        official = execute(insert_as_it_was(officials, Official, name=name)).inserted_primary_key[0]
         ids[name] = execute(
-            _insert(
+            insert_as_it_was(
                 recipients,
                 Recipient,
                 letter_id=letter,
@@ -81,7 +60,7 @@ def _old_rows() -> None:
             )
         ).inserted_primary_key[0]
     execute(
-        _insert(
+        insert_as_it_was(
             reminders,
             Reminder,
             recipient_id=ids["To"],
@@ -95,7 +74,7 @@ def _old_rows() -> None:
         )
     )
     execute(
-        _insert(
+        insert_as_it_was(
             responses,
             Response,
             letter_id=letter,
@@ -107,8 +86,10 @@ def _old_rows() -> None:
     db.session.commit()
 
 
-def test_the_migration_carries_recipients_over_and_keeps_what_hangs_off_them(fresh_url, make_app):
-    app = make_app(SQLALCHEMY_DATABASE_URI=fresh_url)
+def test_the_migration_carries_recipients_over_and_keeps_what_hangs_off_them(
+    empty_database_url, make_app
+):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade(revision=BEFORE)
         _old_rows()

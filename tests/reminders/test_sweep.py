@@ -10,9 +10,10 @@ from sqlalchemy import event, select
 from tests.support.followup_data import make_letter, make_user, reminders_of
 from tracker.extensions import db
 from tracker.mail import Mailer
-from tracker.models import OutboxMessage, Reminder
+from tracker.models import MailMessage, OutboxMessage, Reminder
 from tracker.services import followup, responses
 from tracker.services.audit import Actor
+from tracker.services.mailbox.holds import RECHECK
 from tracker.services.reminders.sweep import claim_next, process, run_sweep
 
 SENT = date(2024, 3, 1)
@@ -55,8 +56,7 @@ def test_a_due_reminder_lands_in_the_outbox_once_with_what_staff_need(owner):
     assert message.subject == f"[{letter.reference}] Follow-up: {letter.subject}"
     # The letter's first reminder that went out starts its thread.
     assert "In-Reply-To" not in message.headers
-    db.session.refresh(letter)
-    assert letter.thread_message_id == reminder.message_id
+    assert reminder.first_delivered_at == reminder.sent_at
     text = message.body_text
     assert text.startswith("No response from President Example")
     assert "Sent on 2024-03-01" in text
@@ -206,3 +206,33 @@ def test_followup_clock_changes_after_sending_keep_history(owner):
     rows = reminders_of(recipient)
     assert rows[0].state == "sent" and rows[0].due_at == DUE
     assert rows[1].state == "pending" and rows[1].due_at.date() == date(2024, 5, 14)
+
+
+def test_a_reply_waiting_for_review_holds_the_reminder_without_costing_an_attempt(owner):
+    letter = make_letter(owner, sent_on=SENT)
+    recipient = letter.recipients[0]
+    reply = MailMessage(
+        direction="in",
+        source="imap",
+        dedupe_key="held-reply",
+        letter_id=letter.id,
+        recipient_id=recipient.id,
+        state="attached",
+        review_state="to_review",
+    )
+    db.session.add(reply)
+    db.session.commit()
+
+    result = run_sweep(DUE)
+
+    assert (result.claimed, result.sent) == (1, 0)
+    assert outbox() == []
+    reminder = reminders_of(recipient)[0]
+    assert (reminder.state, reminder.attempts) == ("pending", 0)
+    assert DUE + RECHECK <= reminder.attempt_at < DUE + RECHECK + timedelta(minutes=1)
+    assert run_sweep(DUE + RECHECK - timedelta(minutes=1)).claimed == 0
+
+    reply.review_state = "reviewed"
+    db.session.commit()
+    assert run_sweep(DUE + RECHECK + timedelta(minutes=1)).sent == 1
+    assert len(outbox()) == 1

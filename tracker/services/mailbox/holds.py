@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
 
-from sqlalchemy import Connection, bindparam, exists, select
+from sqlalchemy import ColumnElement, exists
 
 from tracker.models import MailMessage
 
@@ -13,16 +12,8 @@ from tracker.models import MailMessage
 RECHECK = timedelta(hours=1)
 
 
-@cache
-def _waiting_statement():
+def reply_waiting(recipient_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether a reply to the recipient `recipient_id` waits for review, as SQL: the sweep
+    reads it in the same row as the rest of a reminder's context."""
     table = MailMessage.__table__
-    return select(
-        exists().where(
-            table.c.recipient_id == bindparam("recipient_id"),
-            table.c.review_state == "to_review",
-        )
-    )
-
-
-def reply_waiting(connection: Connection, recipient_id: int) -> bool:
-    return bool(connection.execute(_waiting_statement(), {"recipient_id": recipient_id}).scalar())
+    return exists().where(table.c.recipient_id == recipient_id, table.c.review_state == "to_review")
