@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.support.old_schema import insert_as_it_was, tables_as_they_are
+from tests.support.old_schema import insert_as_it_was, migrated_from, tables_as_they_are
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, Response, User
 
@@ -91,10 +90,7 @@ def test_the_migration_carries_recipients_over_and_keeps_what_hangs_off_them(
 ):
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
-        upgrade(revision=BEFORE)
-        _old_rows()
-        db.session.close()
-        upgrade()
+        migrated_from(BEFORE, _old_rows)
         stored = {
             r.official.name: (r.role, r.expects_answer)
             for r in db.session.scalars(select(Recipient))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask_migrate import upgrade
 from sqlalchemy import select
 
-from tests.support.old_schema import insert_as_it_was, tables_as_they_are
+from tests.support.old_schema import insert_as_it_was, migrated_from, tables_as_they_are
 from tracker.extensions import db
 from tracker.models import Letter, Official, Recipient, Reminder, User
 from tracker.services.reminders.email import thread_root_of
@@ -88,10 +87,7 @@ def _old_rows() -> None:
 def test_the_root_each_letter_had_stays_its_root(empty_database_url, make_app):
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
-        upgrade(revision=BEFORE)
-        _old_rows()
-        db.session.close()
-        upgrade()
+        migrated_from(BEFORE, _old_rows)
         roots = dict(
             db.session.execute(
                 select(Letter.reference, thread_root_of(Letter.id)).order_by(Letter.reference)
