@@ -280,3 +280,21 @@ def test_password_change_deactivation_and_reset_end_sessions_through_one_rule(ap
         .where(LoginSession.user_id == editor.id, LoginSession.ended_at.is_(None))
     )
     assert still_open == 0
+
+
+def test_sessions_that_ended_long_ago_are_removed_at_the_next_login(app, users):
+    editor = users["editor"]
+    log_in(app, editor.email)
+    recent = log_in(app, editor.email)
+    recent.post("/logout")
+    long_ago = utcnow() - sessions.KEEP_ENDED - timedelta(days=1)
+    first, second = session_ids(editor.id)
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == first)
+        .values(ended_at=long_ago, last_seen_at=long_ago)
+    )
+    db.session.commit()
+    log_in(app, editor.email)
+    remaining = session_ids(editor.id)
+    assert first not in remaining and second in remaining and len(remaining) == 2

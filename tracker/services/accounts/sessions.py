@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from tracker.domain.user_agents import describe
 from tracker.extensions import db
@@ -29,6 +29,8 @@ from tracker.services.errors import ServiceError
 from tracker.services.transaction import transaction
 
 TOUCH_INTERVAL = timedelta(minutes=5)
+# Ended or expired sessions stay listed for the audit's sake this long, then go.
+KEEP_ENDED = timedelta(days=90)
 NOT_FOUND = "This session has ended already or is not one of this account's sessions."
 
 
@@ -43,7 +45,17 @@ def idle_limit() -> timedelta:
 
 
 def open_session(user: User, ip_address: str, user_agent: str, now: datetime) -> str:
-    """A new session for `user`; returns the token for the cookie (the caller commits)."""
+    """A new session for `user`; returns the token for the cookie (the caller commits).
+    The user's sessions that ended or expired long ago are removed meanwhile."""
+    old = now - KEEP_ENDED
+    db.session.execute(
+        delete(LoginSession)
+        .where(
+            LoginSession.user_id == user.id,
+            or_(LoginSession.ended_at < old, LoginSession.last_seen_at < old - idle_limit()),
+        )
+        .execution_options(synchronize_session=False)
+    )
     token = secrets.token_urlsafe(32)
     login_session = LoginSession(
         user_id=user.id,
