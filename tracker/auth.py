@@ -25,6 +25,7 @@ from flask_login import current_user, login_user, logout_user
 from tracker.extensions import db, login_manager
 from tracker.models import User, utcnow
 from tracker.services import accounts
+from tracker.services.accounts import sessions
 from tracker.services.audit import Actor
 from tracker.services.errors import ServiceError
 from tracker.web.forms.accounts import LoginForm, PasswordChangeForm, PreferencesForm
@@ -82,14 +83,22 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def load_user(user_id: str) -> User | None:
-    raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
+def load_user(token: str) -> User | None:
+    """The cookie carries a login session's token: its session must still stand."""
+    now = utcnow()
+    login_session = sessions.find_active(token, now)
+    if login_session is None:
         return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or user.session_token != token or not user.is_active:
+    user = db.session.get(User, login_session.user_id)
+    if user is None or not user.is_active:
         return None
+    sessions.touch(login_session, request.remote_addr or "", now)
+    user.login_session, user.login_token = login_session, token
     return user
+
+
+def user_agent() -> str:
+    return request.headers.get("User-Agent", "")
 
 
 def init_app(app: Flask) -> None:
@@ -146,6 +155,7 @@ def pending_login(step: str) -> tuple[User, str] | None:
 
 
 def finish_login(user: User) -> None:
+    """Put the login session the service just opened (`user.login_token`) in the cookie."""
     session.clear()  # a fresh session on login defeats session fixation
     login_user(user)
     session.permanent = True
@@ -167,6 +177,7 @@ def login():
             request.remote_addr or "",
             throttle_policy(),
             utcnow(),
+            user_agent(),
         )
         if result.throttled:
             flash("Too many failed attempts. Wait a few minutes and try again.", "error")
@@ -213,13 +224,13 @@ def account():
                 (password_form.current_password.data, password_form.new_password.data),
                 throttle_policy(),
                 utcnow(),
+                keep=user.login_session,
             )
         except ServiceError as error:
             # Both of the service's refusals here are about the passwords typed.
             password_form.current_password.errors.append(error.message)
             status = 400
         else:
-            login_user(user)  # this session continues under the new token
             flash("Password changed. Your other sessions have ended.", "success")
             return redirect(url_for("auth.account"))
     elif preferences_form.submit.data and preferences_form.validate_on_submit():

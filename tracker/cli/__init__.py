@@ -11,6 +11,7 @@ tracker_cli = AppGroup("tracker", help="Tracker's own commands.")
 for command in (
     accounts.create_user,
     accounts.ensure_admin,
+    accounts.seal_secrets,
     scheduler.run_scheduler,
     scheduler.sweep_once,
     letters.import_csv,

@@ -65,3 +65,16 @@ def ensure_admin():
     else:
         click.echo("  Password: the one in TRACKER_ADMIN_PASSWORD")
     click.echo("")
+
+
+@click.command("seal-secrets")
+@with_appcontext
+def seal_secrets():
+    """Encrypt the two-factor secrets still stored in the clear with TRACKER_FILE_KEY."""
+    from tracker.services.accounts import second_factor
+
+    try:
+        count = second_factor.seal_stored_secrets(Actor.system("cli"))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Sealed {count} two-factor secrets.")

@@ -34,7 +34,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default="viewer")
     is_active_account: Mapped[bool] = mapped_column("active", Boolean, default=True)
-    # Part of the login cookie: rotating it ends every session that carries the old one.
+    # Rotated whenever all the user's sessions end (services/accounts/sessions.end_all), so a
+    # login still waiting for its second factor, which carries it, ends with them.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     reminder_delivery: Mapped[str] = mapped_column(String(10), default="immediate")
@@ -43,7 +44,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # TOTP (RFC 6238): a secret while enrolling, confirmed once the user typed a right code.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Stored sealed under TRACKER_FILE_KEY when one is set: read and write it through
+    # services/accounts/second_factor (secret_of), never this column directly.
+    totp_secret_stored: Mapped[str | None] = mapped_column("totp_secret", String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last time step a code was accepted for: a code seen once is never taken again.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
@@ -54,14 +57,18 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
 
+    # The login session this request came with (set by the login and by the user loader);
+    # the cookie carries its token, never the user's id alone.
+    login_session = None  # a LoginSession, not a mapped column
+    login_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        if not self.login_token:
+            raise RuntimeError("A user is logged in through a login session (sessions.open).")
+        return self.login_token
 
     def has_role(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
-
-    def end_sessions(self) -> None:
-        self.session_token = new_session_token()
 
     @property
     def has_second_factor(self) -> bool:
@@ -87,6 +94,28 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginSession(db.Model):
+    """One login: a browser that typed the right password (and second factor).
+
+    The session cookie carries a random token; only its SHA-256 is stored, so a copy of the
+    database cannot be replayed as a cookie. `last_seen_at` is refreshed at most every few
+    minutes; a session idle for longer than the session lifetime has expired, and one with
+    `ended_at` set was ended (logout, the sessions page, a password change, an admin).
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_ended", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(80), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SiteSetting(db.Model):

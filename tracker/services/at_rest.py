@@ -56,3 +56,24 @@ def write_new(path: Path, data: bytes) -> None:
 
 def read(path: Path) -> bytes:
     return unseal(path.read_bytes())
+
+
+# Short secrets kept in a database column (a TOTP secret): the same key, as text.
+TEXT_PREFIX = "sealed1:"
+
+
+def is_sealed_text(stored: str) -> bool:
+    return stored.startswith(TEXT_PREFIX)
+
+
+def seal_text(value: str) -> str:
+    """`value` sealed when a key is configured (else unchanged), fit for a text column."""
+    fernet = _fernet()
+    return TEXT_PREFIX + fernet.encrypt(value.encode()).decode() if fernet else value
+
+
+def unseal_text(stored: str) -> str:
+    """The value `seal_text` was given; a value stored before a key was set reads as is."""
+    if not is_sealed_text(stored):
+        return stored
+    return unseal(MAGIC + stored[len(TEXT_PREFIX) :].encode()).decode()

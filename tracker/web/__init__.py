@@ -98,6 +98,7 @@ def init_app(app: Flask) -> None:
         mailbox,
         main,
         responses,
+        sessions,
         two_factor,
     )
     from tracker.web.directory import campaigns, officials
@@ -116,6 +117,7 @@ def init_app(app: Flask) -> None:
         campaigns,
         dashboard,
         two_factor,
+        sessions,
     ):
         app.register_blueprint(module.bp)
     app.context_processor(scheduler_warning)

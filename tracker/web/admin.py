@@ -10,11 +10,13 @@ from tracker.auth import current_actor, requires
 from tracker.domain.bounds import parse_id
 from tracker.errors import status_for
 from tracker.extensions import db
-from tracker.models import AuditEvent, OutboxMessage, User
+from tracker.models import AuditEvent, OutboxMessage, User, utcnow
+from tracker.queries import accounts as account_queries
 from tracker.services import accounts
-from tracker.services.accounts import second_factor
+from tracker.services.accounts import second_factor, sessions
 from tracker.services.errors import ServiceError
 from tracker.web.forms.accounts import (
+    ConfirmForm,
     PasswordResetForm,
     SecondFactorResetForm,
     SecondFactorRuleForm,
@@ -124,6 +126,8 @@ def _edit_page(
         reset_form=reset_form,
         second_factor_form=second_factor_form or SecondFactorResetForm(prefix="second-factor"),
         second_factor_required=second_factor.required_for(user),
+        sessions=account_queries.active_sessions(user.id, utcnow(), sessions.idle_limit()),
+        sessions_form=ConfirmForm(prefix="sessions"),
     ), status
 
 
@@ -152,6 +156,33 @@ def reset_second_factor(user_id: int):
         return _edit_page(user, _edit_form(user), PasswordResetForm(prefix="reset"), 400, form)
     second_factor.reset(current_actor(), user)
     flash(f"Reset the second factor of {user.email}; their sessions have ended.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/<int:session_id>/end", methods=["POST"])
+@requires("admin")
+def end_user_session(user_id: int, session_id: int):
+    user = _user_or_404(user_id)
+    if not ConfirmForm(prefix="sessions").validate_on_submit():
+        return _edit_page(user, _edit_form(user), PasswordResetForm(prefix="reset"), 400)
+    try:
+        ended = sessions.end_one(current_actor(), user, session_id, utcnow())
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Ended a session of {user.email} ({ended.user_agent}).", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/end-all", methods=["POST"])
+@requires("admin")
+def end_user_sessions(user_id: int):
+    user = _user_or_404(user_id)
+    if not ConfirmForm(prefix="sessions").validate_on_submit():
+        return _edit_page(user, _edit_form(user), PasswordResetForm(prefix="reset"), 400)
+    keep = current_user.login_session if user.id == current_user.id else None
+    count = sessions.end_others(current_actor(), user, keep, utcnow())
+    flash(f"Ended {count} sessions of {user.email}.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

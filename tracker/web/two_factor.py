@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from tracker.auth import (
     PUBLIC,
@@ -14,6 +14,7 @@ from tracker.auth import (
     pending_login,
     requires,
     throttle_policy,
+    user_agent,
 )
 from tracker.models import User, utcnow
 from tracker.services import accounts
@@ -37,7 +38,7 @@ def enrolment_page(user: User, form: EnrolForm, action: str, status: int = 200):
     allows it): no third party sees the secret, and no script or style is inlined."""
     uri = second_factor.provisioning_uri(user)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    secret = user.totp_secret or ""
+    secret = second_factor.secret_of(user) or ""
     grouped = " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
     return render_template(
         "auth/two_factor_enrol.html", form=form, qr=qr, secret=grouped, action=action
@@ -55,7 +56,12 @@ def verify():
     status = 200
     if form.validate_on_submit():
         result = second_factor.verify_login(
-            user, form.code.data, request.remote_addr or "", throttle_policy(), utcnow()
+            user,
+            form.code.data,
+            request.remote_addr or "",
+            throttle_policy(),
+            utcnow(),
+            user_agent(),
         )
         if result.outcome == "ok":
             finish_login(user)
@@ -87,7 +93,7 @@ def enrol_at_login():
         actor = Actor(user.id, user.email, request.remote_addr or "")
         try:
             codes = second_factor.confirm_enrolment(
-                actor, user, form.code.data, utcnow(), logging_in=True
+                actor, user, form.code.data, utcnow(), logging_in=True, user_agent=user_agent()
             )
         except ServiceError as error:
             form.code.errors.append(error.message)
@@ -102,7 +108,7 @@ def enrol_at_login():
 @requires("viewer")
 def settings():
     user = current_user._get_current_object()
-    if not user.has_second_factor and user.totp_secret:
+    if not user.has_second_factor and second_factor.has_secret(user):
         return enrolment_page(user, EnrolForm(), url_for("two_factor.confirm"))
     return _settings_page(user)
 
@@ -137,13 +143,15 @@ def confirm():
     if not form.validate_on_submit():
         return enrolment_page(user, form, url_for("two_factor.confirm"), 400)
     try:
-        codes = second_factor.confirm_enrolment(current_actor(), user, form.code.data, utcnow())
+        codes = second_factor.confirm_enrolment(
+            current_actor(), user, form.code.data, utcnow(), keep=user.login_session
+        )
     except ServiceError as error:
         form.code.errors.append(error.message)
-        if user.totp_secret is None:
+        if not second_factor.has_secret(user):
             return redirect(url_for("two_factor.settings"))
         return enrolment_page(user, form, url_for("two_factor.confirm"), 400)
-    login_user(user)  # this session continues under the new token; the others ended
+    # this session continues; the others ended
     return render_template(
         "auth/recovery_codes.html", codes=codes, next_url=url_for("two_factor.settings")
     )

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import ROLES, User
-from tracker.services.accounts import second_factor, security_mail, throttle
+from tracker.models import ROLES, LoginSession, User
+from tracker.services.accounts import second_factor, security_mail, sessions, throttle
 from tracker.services.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -56,7 +56,12 @@ def _audit_label(email: str, user: User | None) -> str:
 
 
 def authenticate(
-    email: str, password: str, ip_address: str, policy: ThrottlePolicy, now: datetime
+    email: str,
+    password: str,
+    ip_address: str,
+    policy: ThrottlePolicy,
+    now: datetime,
+    user_agent: str = "",
 ) -> LoginResult:
     """Count the attempt, then (if allowed) check the password; audit either way.
 
@@ -96,8 +101,8 @@ def authenticate(
             user.password_hash = hash_password(password)
         throttle.forget_success(attempt)
         second_step = _second_step(user, actor)
-        if second_step is None:
-            second_factor.complete_login(user, ip_address, now, "Logged in")
+        if second_step is None:  # the new session's token is left on user.login_token
+            second_factor.complete_login(user, ip_address, now, "Logged in", user_agent)
     return LoginResult(user=user, second_step=second_step)
 
 
@@ -117,7 +122,7 @@ def _second_step(user: User, actor: Actor) -> str | None:
 def log_out(actor: Actor, user: User) -> None:
     """Logging out ends every session of this user, on every device."""
     with transaction():
-        user.end_sessions()
+        sessions.end_all(user)
         record(actor, "logout", entity_type="user", entity_id=user.id, summary="Logged out")
 
 
@@ -172,7 +177,7 @@ def update_user(
         if not changes:
             return user
         if "is_active_account" in changes or "role" in changes:
-            user.end_sessions()
+            sessions.end_all(user)
         record(
             actor,
             "user.update",
@@ -184,12 +189,15 @@ def update_user(
     return user
 
 
-def set_password(actor: Actor, user: User, new_password: str) -> None:
-    """Set a password and end the user's sessions everywhere."""
+def set_password(
+    actor: Actor, user: User, new_password: str, *, keep: LoginSession | None = None
+) -> None:
+    """Set a password and end the user's sessions everywhere (but `keep`, the session of
+    a user changing their own password)."""
     _check_password(new_password, user.email, user.name)
     with transaction():
         user.password_hash = hash_password(new_password)
-        user.end_sessions()
+        sessions.end_all(user, keep=keep)
         action = "user.password_change" if actor.user_id == user.id else "user.password_reset"
         record(
             actor,
@@ -206,11 +214,13 @@ def change_own_password(
     passwords: tuple[str, str],
     policy: ThrottlePolicy,
     now: datetime,
+    keep: LoginSession | None = None,
 ) -> None:
-    """Check the current password (throttled and audited like a login), then set the new one."""
+    """Check the current password (throttled and audited like a login), then set the new
+    one; the user's other sessions end, `keep` (this one) stays."""
     current, new_password = passwords
     check_current_password(actor, user, current, policy, now)
-    set_password(actor, user, new_password)
+    set_password(actor, user, new_password, keep=keep)
 
 
 def update_preferences(actor: Actor, user: User, *, timezone: str, delivery: str) -> None:

@@ -3,7 +3,8 @@ admins' rule on who must have one.
 
 A TOTP code is taken once: the time step it belongs to is stored, and a code of that
 step or an earlier one is refused, so a code read over a shoulder or from a phishing
-page cannot be replayed within its 30 seconds. Recovery codes are kept as argon2 hashes,
+page cannot be replayed within its 30 seconds. The secret is sealed under TRACKER_FILE_KEY
+when one is set (`secret_of` reads it either way). Recovery codes are kept as argon2 hashes,
 like passwords, and each is spent by a conditional update, so two requests racing with
 the same code cannot both log in.
 """
@@ -16,11 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
+from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from tracker.extensions import db
-from tracker.models import RecoveryCode, SiteSetting, User
-from tracker.services.accounts import throttle
+from tracker.models import LoginSession, RecoveryCode, SiteSetting, User
+from tracker.services import at_rest
+from tracker.services.accounts import sessions, throttle
 from tracker.services.accounts.passwords import hash_password, verify_password
 from tracker.services.accounts.throttle import ThrottlePolicy
 from tracker.services.audit import Actor, record
@@ -84,7 +87,7 @@ def set_requirement(actor: Actor, acting_user: User, rule: str) -> int:
         without = db.session.scalars(select(User).where(User.totp_confirmed_at.is_(None))).all()
         ended = [user for user in without if _required(rule, user) and user.is_active_account]
         for user in ended:
-            user.end_sessions()
+            sessions.end_all(user)
         record(
             actor,
             "settings.second_factor",
@@ -95,9 +98,55 @@ def set_requirement(actor: Actor, acting_user: User, rule: str) -> int:
     return len(ended)
 
 
+KEY_PROBLEM = (
+    "The two-factor secrets are encrypted with another TRACKER_FILE_KEY, or it is not set. "
+    "Ask your administrator to restore the key."
+)
+
+
+def secret_of(user: User) -> str | None:
+    """The user's TOTP secret in the clear (stored sealed when a key is set, or not)."""
+    stored = user.totp_secret_stored
+    if stored is None:
+        return None
+    try:
+        return at_rest.unseal_text(stored)
+    except at_rest.FileKeyError:
+        raise ServiceError(KEY_PROBLEM) from None
+
+
+def _store_secret(user: User, secret: str | None) -> None:
+    user.totp_secret_stored = None if secret is None else at_rest.seal_text(secret)
+
+
+def has_secret(user: User) -> bool:
+    """A secret exists: in force, or waiting for its first code."""
+    return user.totp_secret_stored is not None
+
+
+def seal_stored_secrets(actor: Actor) -> int:
+    """Seal every secret still stored in the clear (after TRACKER_FILE_KEY was set);
+    returns how many. Refused without a key."""
+    if not current_app.config.get("TRACKER_FILE_KEY"):
+        raise ServiceError("Set TRACKER_FILE_KEY first: the secrets are sealed with it.")
+    with transaction():
+        users = db.session.scalars(select(User).where(User.totp_secret_stored.is_not(None))).all()
+        clear = [user for user in users if not at_rest.is_sealed_text(user.totp_secret_stored)]
+        for user in clear:
+            _store_secret(user, user.totp_secret_stored)
+        if clear:
+            record(
+                actor,
+                "settings.seal_secrets",
+                entity_type="setting",
+                summary=f"Sealed {len(clear)} two-factor secrets under TRACKER_FILE_KEY",
+            )
+    return len(clear)
+
+
 def provisioning_uri(user: User) -> str:
     """The otpauth:// URI an authenticator app reads from the QR code."""
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return pyotp.TOTP(secret_of(user)).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def begin_enrolment(actor: Actor, user: User) -> None:
@@ -105,7 +154,7 @@ def begin_enrolment(actor: Actor, user: User) -> None:
     if user.has_second_factor:
         raise ServiceError("Two-factor login is already on for this account.")
     with transaction():
-        user.totp_secret = pyotp.random_base32()
+        _store_secret(user, pyotp.random_base32())
         record(
             actor,
             "user.second_factor_begin",
@@ -118,16 +167,16 @@ def begin_enrolment(actor: Actor, user: User) -> None:
 def keep_or_make_secret(user: User) -> None:
     """Enrolment at login: a secret from an unfinished earlier attempt stays (the user may
     have scanned it already); the caller commits."""
-    if user.totp_secret is None:
-        user.totp_secret = pyotp.random_base32()
+    if not has_secret(user):
+        _store_secret(user, pyotp.random_base32())
 
 
 def _accepted_step(user: User, code: str, now: datetime) -> int | None:
     """The time step of a right, unused TOTP code (one step of clock drift either way)."""
     code = "".join(code.split())
-    if user.totp_secret is None or len(code) != 6 or not (code.isascii() and code.isdigit()):
+    if not has_secret(user) or len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret_of(user))
     for drift in (-1, 0, 1):
         moment = now + timedelta(seconds=drift * STEP_SECONDS)
         step = totp.timecode(moment)
@@ -159,9 +208,13 @@ def _replace_recovery_codes(user: User, now: datetime) -> list[str]:
     return [format_code(code) for code in codes]
 
 
-def complete_login(user: User, ip_address: str, now: datetime, summary: str) -> None:
-    """What every finished login records (the caller commits)."""
+def complete_login(
+    user: User, ip_address: str, now: datetime, summary: str, user_agent: str = ""
+) -> str:
+    """What every finished login records, and its new session (the caller commits).
+    Returns the session's token, also left on `user.login_token` for the cookie."""
     user.last_login_at = now
+    token = sessions.open_session(user, ip_address, user_agent, now)
     record(
         Actor(user.id, user.email, ip_address),
         "login.success",
@@ -169,17 +222,26 @@ def complete_login(user: User, ip_address: str, now: datetime, summary: str) -> 
         entity_id=user.id,
         summary=summary,
     )
+    return token
 
 
 def confirm_enrolment(
-    actor: Actor, user: User, code: str, now: datetime, *, logging_in: bool = False
+    actor: Actor,
+    user: User,
+    code: str,
+    now: datetime,
+    *,
+    logging_in: bool = False,
+    keep: LoginSession | None = None,
+    user_agent: str = "",
 ) -> list[str]:
     """Turn the second factor on once a code from the new secret is right.
 
-    Ends the user's other sessions (one opened before may be someone else's), and
-    returns the recovery codes in the clear, the only time they exist so.
+    Ends the user's other sessions (one opened before may be someone else's; `keep` is
+    the session making the request), and returns the recovery codes in the clear, the
+    only time they exist so. `logging_in`: this finishes a login, which opens a session.
     """
-    if user.totp_secret is None or user.has_second_factor:
+    if not has_secret(user) or user.has_second_factor:
         raise _refused("Start setting up two-factor login again.", "code")
     step = _accepted_step(user, code, now)
     if step is None:
@@ -187,7 +249,7 @@ def confirm_enrolment(
     with transaction():
         user.totp_confirmed_at = now
         user.totp_last_step = step
-        user.end_sessions()
+        sessions.end_all(user, now, keep=keep)
         codes = _replace_recovery_codes(user, now)
         record(
             actor,
@@ -198,7 +260,7 @@ def confirm_enrolment(
         )
         if logging_in:
             summary = "Logged in after setting up two-factor login"
-            complete_login(user, actor.ip_address, now, summary)
+            complete_login(user, actor.ip_address, now, summary, user_agent)
     return codes
 
 
@@ -218,7 +280,7 @@ def new_recovery_codes(actor: Actor, user: User, now: datetime) -> list[str]:
 
 
 def _clear(user: User) -> None:
-    user.totp_secret = None
+    _store_secret(user, None)
     user.totp_confirmed_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
@@ -243,7 +305,7 @@ def reset(actor: Actor, user: User) -> None:
     """An admin clears a lost second factor; the user's sessions end everywhere."""
     with transaction():
         _clear(user)
-        user.end_sessions()
+        sessions.end_all(user)
         record(
             actor,
             "user.second_factor_reset",
@@ -263,6 +325,8 @@ def _spend(user: User, code: str, now: datetime) -> str | None:
             .where(or_(User.totp_last_step.is_(None), User.totp_last_step < step))
             .values(totp_last_step=step)
         )
+        if taken.rowcount == 1 and not at_rest.is_sealed_text(user.totp_secret_stored):
+            _store_secret(user, secret_of(user))  # sealed on its next use, once a key is set
         return "an authenticator code" if taken.rowcount == 1 else None
     typed = "".join(code.lower().replace("-", "").split())
     if len(typed) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in typed):
@@ -286,7 +350,12 @@ def _spend(user: User, code: str, now: datetime) -> str | None:
 
 
 def verify_login(
-    user: User, code: str, ip_address: str, policy: ThrottlePolicy, now: datetime
+    user: User,
+    code: str,
+    ip_address: str,
+    policy: ThrottlePolicy,
+    now: datetime,
+    user_agent: str = "",
 ) -> SecondStep:
     """The second login step: counted before it is checked, audited; one transaction, which
     a wrong or throttled code also commits (its count and audit event must stay)."""
@@ -307,7 +376,7 @@ def verify_login(
             record(actor, action, entity_type="user", entity_id=user.id, summary=summary)
             return SecondStep(outcome)
         throttle.forget_success(attempt)
-        complete_login(user, ip_address, now, f"Logged in with a password and {method}")
+        complete_login(user, ip_address, now, f"Logged in with a password and {method}", user_agent)
     return SecondStep("ok", method)
 
 
