@@ -200,10 +200,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires("viewer")
 def logout():
-    accounts.log_out(current_actor(), current_user._get_current_object())
+    user = current_user._get_current_object()
+    accounts.log_out(current_actor(), user, user.login_session)
     logout_user()
     session.clear()
-    flash("You are logged out, on every device.", "info")
+    flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
 

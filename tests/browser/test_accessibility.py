@@ -112,6 +112,8 @@ def test_pages_and_forms_are_accessible(browser, live_server, users, demo_letter
         f"/letters/{demo_letter_id}/responses/new",
         "/officials",
         "/officials/new",
+        "/account",
+        "/account/sessions",
     ):
         expected = 400 if "nobody-at-all" in path else 200
         assert_accessible(page, live_server.url + path, csp_errors, expected)

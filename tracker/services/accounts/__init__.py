@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import ROLES, LoginSession, User
+from tracker.models import ROLES, LoginSession, User, utcnow
 from tracker.services.accounts import second_factor, security_mail, sessions, throttle
 from tracker.services.accounts.passwords import (
     hash_password,
@@ -119,10 +119,11 @@ def _second_step(user: User, actor: Actor) -> str | None:
     return step
 
 
-def log_out(actor: Actor, user: User) -> None:
-    """Logging out ends every session of this user, on every device."""
+def log_out(actor: Actor, user: User, current: LoginSession | None) -> None:
+    """Logging out ends this device's session; the sessions page ends the others."""
     with transaction():
-        sessions.end_all(user)
+        if current is not None:
+            current.ended_at = utcnow()
         record(actor, "logout", entity_type="user", entity_id=user.id, summary="Logged out")
 
 
