@@ -68,6 +68,8 @@ class Reminder(db.Model):
     delivered_to: Mapped[str] = mapped_column(Text, default="")
     refused_recipients: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff gave up on this failed send: it is history, no longer a delivery problem.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recipient: Mapped[Recipient] = relationship()
@@ -108,6 +110,7 @@ class Digest(db.Model):
     retrying_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # as a reminder's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
