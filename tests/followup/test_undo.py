@@ -3,6 +3,7 @@ audited transaction, for the same user, within the window, and only if nothing c
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -156,3 +157,74 @@ def test_no_undo_after_a_change_since(people):
     with pytest.raises(ServiceError, match="changed since"):
         undo.undo_close(me, closed, closed.version, NOW)
     assert db.session.get(Letter, other.id).status == "closed"
+
+
+# --- the Undo form of the confirmation flash (tests/browser has it with CSRF, JS off) ---
+
+
+def _undo_form(html: str, action: str) -> str:
+    """The version the flash's Undo form posts to `action`."""
+    match = re.search(
+        rf'<form method="post" action="{re.escape(action)}" class="inline">.*?'
+        r'name="version" value="(\d+)"',
+        html,
+        re.S,
+    )
+    assert match, f"no Undo form for {action}"
+    return match.group(1)
+
+
+def test_the_withdraw_flash_offers_undo_and_only_its_author_may_use_it(
+    app, client, auth, users
+):
+    letter = make_letter(db.session.get(User, users["editor"].id), sent_on=SENT)
+    recipient = letter.recipients[0]
+    auth.login("editor")
+    response = client.post(f"/recipients/{recipient.id}/withdraw", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "President Example is withdrawn: no more reminders." in html
+    action = f"/recipients/{recipient.id}/undo-withdraw"
+    version = _undo_form(html, action)
+    assert "Undo" in html
+    assert client.post(action, data={"version": "x1"}).status_code == 400
+    auth.logout()
+
+    auth.login("admin")  # another user
+    refused = client.post(action, data={"version": version})
+    assert refused.status_code == 409
+    assert "Only the person who did this can undo it." in refused.get_data(as_text=True)
+    auth.logout()
+
+    auth.login("editor")
+    response = client.post(action, data={"version": version})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"#ladder-{recipient.id}")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "President Example is awaiting again, as before." in html
+    db.session.expire_all()
+    assert db.session.get(Recipient, recipient.id).state == "awaiting"
+    assert [r.state for r in reminders_of(recipient)].count("cancelled") < 3
+    again = client.post(action, data={"version": version})
+    assert again.status_code == 409
+    auth.logout()
+    auth.login("viewer")
+    assert client.post(action, data={"version": version}).status_code == 403
+
+
+def test_the_close_flash_offers_undo(app, client, auth, users):
+    letter = make_letter(db.session.get(User, users["editor"].id), sent_on=SENT)
+    auth.login("editor")
+    html = client.post(f"/letters/{letter.id}/close", follow_redirects=True).get_data(
+        as_text=True
+    )
+    action = f"/letters/{letter.id}/undo-close"
+    version = _undo_form(html, action)
+    response = client.post(action, data={"version": version})
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Letter {letter.reference} is open again; President Example awaited again." in html
+    db.session.expire_all()
+    assert db.session.get(Letter, letter.id).status == "sent"
+    refused = client.post(action, data={"version": version})
+    assert refused.status_code == 409
+    assert "changed since" in refused.get_data(as_text=True)
