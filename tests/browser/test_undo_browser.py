@@ -35,7 +35,7 @@ def _pending(live_server, recipient_id: int) -> list[str]:
 def test_without_javascript_a_withdrawal_is_undone_from_its_flash(
     browser, live_server, users, letter_ids
 ):
-    letter_id, recipient_id = letter_ids
+    _, recipient_id = letter_ids
     before = _pending(live_server, recipient_id)
     assert before == ["pending"] * 3
     context = browser.new_context(java_script_enabled=False)

@@ -174,9 +174,7 @@ def _undo_form(html: str, action: str) -> str:
     return match.group(1)
 
 
-def test_the_withdraw_flash_offers_undo_and_only_its_author_may_use_it(
-    app, client, auth, users
-):
+def test_the_withdraw_flash_offers_undo_and_only_its_author_may_use_it(app, client, auth, users):
     letter = make_letter(db.session.get(User, users["editor"].id), sent_on=SENT)
     recipient = letter.recipients[0]
     auth.login("editor")
@@ -214,9 +212,7 @@ def test_the_withdraw_flash_offers_undo_and_only_its_author_may_use_it(
 def test_the_close_flash_offers_undo(app, client, auth, users):
     letter = make_letter(db.session.get(User, users["editor"].id), sent_on=SENT)
     auth.login("editor")
-    html = client.post(f"/letters/{letter.id}/close", follow_redirects=True).get_data(
-        as_text=True
-    )
+    html = client.post(f"/letters/{letter.id}/close", follow_redirects=True).get_data(as_text=True)
     action = f"/letters/{letter.id}/undo-close"
     version = _undo_form(html, action)
     response = client.post(action, data={"version": version})
