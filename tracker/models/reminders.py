@@ -71,6 +71,8 @@ class Reminder(db.Model):
     # When a server first accepted its email for someone. A letter's earliest is the
     # thread root: every later reminder about the letter replies to it.
     first_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff gave up on this failed send: it is history, no longer a delivery problem.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recipient: Mapped[Recipient] = relationship()
@@ -111,6 +113,7 @@ class Digest(db.Model):
     retrying_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # as a reminder's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

@@ -41,9 +41,9 @@ class DigestProblem:
 
 
 def is_problem(model, now: datetime) -> ColumnElement[bool]:
-    """Failed, or refused with 4xx for LONG_RETRY and still being retried."""
+    """Failed, or refused with 4xx for LONG_RETRY and still being retried; not dismissed."""
     long_retrying = (model.state == "pending") & (model.retrying_since <= now - LONG_RETRY)
-    return or_(model.state == "failed", long_retrying)
+    return model.dismissed_at.is_(None) & or_(model.state == "failed", long_retrying)
 
 
 def reminder_problems(now: datetime, owner_id: int | None = None) -> list[ReminderProblem]:

@@ -1,5 +1,5 @@
 """Delivery problems (admins): every failed or long-retrying reminder and digest, with
-the server's last answer, and "Retry" for one or all."""
+the server's last answer, "Retry" for one or all, and "Dismiss" to give up on one."""
 
 from __future__ import annotations
 
@@ -67,4 +67,32 @@ def retry_all():
     _confirmed()
     count = retry.retry_all(current_actor(), utcnow())
     flash(f"{count} sends will be tried again at the next sweep.", "success")
+    return redirect(url_for("delivery.problems"))
+
+
+@bp.route("/reminders/<int:reminder_id>/dismiss", methods=["POST"])
+@requires("admin")
+def dismiss_reminder(reminder_id: int):
+    reminder = db.session.get(Reminder, reminder_id) or abort(404)
+    _confirmed()
+    try:
+        retry.dismiss_reminder(current_actor(), reminder, utcnow())
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash("The reminder is dismissed: it will not be sent.", "success")
+    return redirect(url_for("delivery.problems"))
+
+
+@bp.route("/digests/<int:digest_id>/dismiss", methods=["POST"])
+@requires("admin")
+def dismiss_digest(digest_id: int):
+    digest = db.session.get(Digest, digest_id) or abort(404)
+    _confirmed()
+    try:
+        retry.dismiss_digest(current_actor(), digest, utcnow())
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash("The digest is dismissed: it will not be sent.", "success")
     return redirect(url_for("delivery.problems"))

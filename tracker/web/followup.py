@@ -19,8 +19,10 @@ from tracker.extensions import db
 from tracker.models import Recipient, Reminder, utcnow
 from tracker.services import followup
 from tracker.services.errors import ServiceError
+from tracker.services.letters import undo
 from tracker.settings import organisation_today
-from tracker.web.forms.common import place_field_errors
+from tracker.web.forms.common import form_version, place_field_errors
+from tracker.web.forms.undo import UndoForm, flash_with_undo
 
 bp = Blueprint("followup", __name__)
 
@@ -115,11 +117,34 @@ def withdraw(recipient_id: int):
             **withdraw_question(recipient),
             cancel_url=letter_page(recipient.letter_id, recipient.id),
         )
-    return _simple_action(
-        recipient_id,
-        lambda r, now: followup.withdraw_recipient(current_actor(), r, now),
-        "{official} is withdrawn: no more reminders.",
+    recipient = _recipient(recipient_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        followup.withdraw_recipient(current_actor(), recipient, utcnow())
+    except ServiceError as error:
+        return _refused(recipient, error, "followup/refused.html")
+    flash_with_undo(
+        f"{recipient.official.name} is withdrawn: no more reminders.",
+        url_for("followup.undo_withdraw", recipient_id=recipient.id),
+        recipient.version,
     )
+    return redirect(letter_page(recipient.letter_id, recipient.id))
+
+
+@bp.route("/recipients/<int:recipient_id>/undo-withdraw", methods=["POST"])
+@requires("editor")
+def undo_withdraw(recipient_id: int):
+    """The withdraw flash's "Undo": the previous state and its reminders come back."""
+    recipient = _recipient(recipient_id)
+    form = UndoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        previous = undo.undo_withdraw(current_actor(), recipient, form_version(form), utcnow())
+    except ServiceError as error:
+        return _refused(recipient, error, "followup/refused.html")
+    return _back(recipient, f"{recipient.official.name} is {previous} again, as before.")
 
 
 def withdraw_question(recipient: Recipient) -> dict[str, str]:

@@ -82,7 +82,14 @@ def _require_running(recipient: Recipient) -> None:
         raise _refused(f"This recipient is {recipient.state}: its clock no longer runs.")
 
 
-def _audit(actor: Actor, recipient: Recipient, action: str, summary: str, changes: dict) -> None:
+def _audit(
+    actor: Actor,
+    recipient: Recipient,
+    action: str,
+    summary: str,
+    changes: dict,
+    at: datetime | None = None,
+) -> None:
     record(
         actor,
         action,
@@ -91,6 +98,7 @@ def _audit(actor: Actor, recipient: Recipient, action: str, summary: str, change
         letter_id=recipient.letter_id,
         summary=summary,
         changes=changes,
+        at=at,
     )
 
 
@@ -215,6 +223,7 @@ def withdraw_recipient(actor: Actor, recipient: Recipient, now: datetime) -> Non
             "recipient.withdrawn",
             f"Withdrew {_name(recipient)} from the letter",
             {"state": [old_state, "withdrawn"]},
+            at=now,  # the undo's window counts from here
         )
         sync_recipient_reminders(recipient, now)
 

@@ -1,22 +1,28 @@
-"""Sending again what the mail server refused: a reminder, a digest, or all of them.
+"""Sending again what the mail server refused: a reminder, a digest, or all of them;
+or giving up on one (`dismiss_reminder`, `dismiss_digest`).
 
 Retrying a failed send makes it due at once with a fresh count; retrying one that
 is still being retried (4xx answers for a while) moves its next attempt to now.
 A digest sent again is the same email (same content and Message-ID); the reminders
 it carries wait for it again ("queued"). `reopen_*` are building blocks that do not
 commit; `retry_digest` and `retry_all` are staff actions, each audited and one transaction.
+
+Dismissing stops a send for good: it stays failed, as history, with `dismissed_at` set,
+and leaves the delivery problems (the admins' page, "Retry all", My work's count). A
+later retry (from the letter page) clears the mark.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tracker.extensions import db
 from tracker.models import Digest, DigestItem, Reminder
 from tracker.queries.delivery import is_problem
 from tracker.services.audit import Actor, record
+from tracker.services.errors import ServiceError
 from tracker.services.transaction import transaction
 
 
@@ -34,6 +40,7 @@ def reopen_digest(digest: Digest, now: datetime) -> None:
     """Make a failed or retrying digest due now; its failed reminders wait for it again."""
     was_failed = digest.state == "failed"
     digest.state = "pending"
+    digest.dismissed_at = None
     digest.attempt_at = now
     digest.lease_until = digest.claimed_by = None
     if was_failed:
@@ -65,6 +72,7 @@ def reopen_reminder(reminder: Reminder, now: datetime) -> None:
         reminder.retrying_since = None
         reminder.last_error = ""
         reminder.refused_recipients = ""
+    reminder.dismissed_at = None
     reminder.state = "pending"
     reminder.attempt_at = now
     reminder.lease_until = reminder.claimed_by = None
@@ -106,3 +114,76 @@ def retry_all(actor: Actor, now: datetime) -> int:
             summary = f"Retried {count} failed or waiting sends"
             record(actor, "delivery.retried_all", summary=summary)
     return count
+
+
+def _give_up(model, row_id: int, now: datetime) -> bool:
+    """Compare-and-set: a failed or retrying row, not dismissed, becomes failed and
+    dismissed. False when the sweep claimed or sent it meanwhile, or it was dismissed."""
+    retrying = (model.state == "pending") & model.retrying_since.is_not(None)
+    result = db.session.execute(
+        update(model)
+        .where(
+            model.id == row_id,
+            model.dismissed_at.is_(None),
+            (model.state == "failed") | retrying,
+        )
+        .values(state="failed", dismissed_at=now, lease_until=None, claimed_by=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
+NOTHING_TO_DISMISS = (
+    "This send has no delivery problem any more (it was sent, retried or dismissed)."
+)
+
+
+def dismiss_reminder(actor: Actor, reminder: Reminder, now: datetime) -> None:
+    """Give up on a failed (or long-retrying) reminder; audited, one transaction."""
+    recipient = reminder.recipient
+    before = reminder.state
+    with transaction():
+        if not _give_up(Reminder, reminder.id, now):
+            raise ServiceError(NOTHING_TO_DISMISS, kind="conflict")
+        record(
+            actor,
+            "reminder.dismissed",
+            entity_type="reminder",
+            entity_id=reminder.id,
+            letter_id=recipient.letter_id,
+            summary=f"Dismissed the failed {reminder.kind.replace('_', ' ')} reminder about "
+            f"{recipient.official.name}: it will not be sent",
+            changes={"state": [before, "failed (dismissed)"]},
+            at=now,
+        )
+
+
+def dismiss_digest(actor: Actor, digest: Digest, now: datetime) -> None:
+    """Give up on a failed (or long-retrying) digest, and on the reminders that failed only
+    through it (their own emails went out); audited, one transaction."""
+    before = digest.state
+    with transaction():
+        if not _give_up(Digest, digest.id, now):
+            raise ServiceError(NOTHING_TO_DISMISS, kind="conflict")
+        carried = select(DigestItem.reminder_id).where(DigestItem.digest_id == digest.id)
+        dismissed = db.session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(carried),
+                Reminder.state == "failed",
+                Reminder.sent_at.is_not(None),
+                Reminder.dismissed_at.is_(None),
+            )
+            .values(dismissed_at=now)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        record(
+            actor,
+            "digest.dismissed",
+            entity_type="digest",
+            entity_id=digest.id,
+            summary=f"Dismissed the failed digest to {digest.user.email}: it will not be sent"
+            + (f" ({dismissed} reminders it carried dismissed too)" if dismissed else ""),
+            changes={"state": [before, "failed (dismissed)"]},
+            at=now,
+        )

@@ -70,6 +70,10 @@ def report_page(template: str, *, mine: bool, row_limit: int, **extra):
         page_args=_page_args(form),
         data_args=_page_args(form) | ({"mine": "1"} if mine else {}),
         period_label=PERIOD_LABELS[form.period.data],
+        campaign_label=next(
+            (c.label for c in form.campaign.choices if c.value == (form.campaign.data or "")),
+            "All campaigns",
+        ),
         age_buckets=AGE_BUCKETS,
         wait_buckets=WAIT_BUCKETS,
         outcome_labels=OUTCOME_LABELS,

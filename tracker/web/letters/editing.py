@@ -15,6 +15,7 @@ from tracker.queries.mailbox import letter_mail
 from tracker.services import directory, files
 from tracker.services import letters as letter_service
 from tracker.services.errors import EditConflict, ServiceError
+from tracker.services.letters import undo
 from tracker.settings import organisation_today
 from tracker.web import followup as followup_web
 from tracker.web.forms.common import add_error, form_version, place_field_errors
@@ -26,6 +27,7 @@ from tracker.web.forms.letters import (
     set_rows,
     suggested_officials,
 )
+from tracker.web.forms.undo import UndoForm, flash_with_undo
 from tracker.web.letters import bp
 from tracker.web.letters.form_input import (
     differences,
@@ -223,12 +225,35 @@ def close(letter_id: int):
     if request.method == "GET":  # the confirmation page (the letter page asks in a dialog)
         back = url_for("letters.show", letter_id=letter_id)
         return render_template("confirm.html", **close_question(letter), cancel_url=back)
+    was_closed = letter.status == "closed"
     try:
         letter_service.close_letter(current_actor(), letter, utcnow())
     except EditConflict:
         flash("Someone else changed this letter meanwhile; check it and close it again.", "error")
         return _render_show(letter_id, status=409)
-    flash(f"Closed letter {letter.reference}; its pending reminders are cancelled.", "success")
+    text = f"Closed letter {letter.reference}; its pending reminders are cancelled."
+    if was_closed:
+        flash(text, "success")
+    else:
+        flash_with_undo(text, url_for("letters.undo_close", letter_id=letter_id), letter.version)
+    return redirect(url_for("letters.show", letter_id=letter_id))
+
+
+@bp.route("/<int:letter_id>/undo-close", methods=["POST"])
+@requires("editor")
+def undo_close(letter_id: int):
+    """The close flash's "Undo": the letter is open again, its reminders re-planned."""
+    letter = load_letter(letter_id)
+    form = UndoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        names = undo.undo_close(current_actor(), letter, form_version(form), utcnow())
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _render_show(letter_id, status=status_for(error))
+    again = f"; {', '.join(names)} awaited again" if names else ""
+    flash(f"Letter {letter.reference} is open again{again}.", "success")
     return redirect(url_for("letters.show", letter_id=letter_id))
 
 
