@@ -2,7 +2,12 @@
 
 from tracker.models.audit import AuditEvent
 from tracker.models.data_version import DataVersion
-from tracker.models.directory import Campaign, Official
+from tracker.models.directory import (
+    Campaign,
+    Official,
+    campaign_group_access,
+    campaign_user_access,
+)
 from tracker.models.letters import (
     CHANNELS,
     DEMAND_OUTCOMES,
@@ -39,10 +44,12 @@ from tracker.models.types import UTCDateTime, utcnow
 from tracker.models.users import (
     DELIVERY_MODES,
     ROLES,
+    Group,
     LoginFailure,
     RecoveryCode,
     SiteSetting,
     User,
+    group_members,
 )
 
 __all__ = [
@@ -67,6 +74,7 @@ __all__ = [
     "DemandAnswer",
     "Digest",
     "DigestItem",
+    "Group",
     "Letter",
     "LetterSend",
     "LoginFailure",
@@ -85,6 +93,9 @@ __all__ = [
     "SiteSetting",
     "UTCDateTime",
     "User",
+    "campaign_group_access",
+    "campaign_user_access",
+    "group_members",
     "letter_watchers",
     "utcnow",
 ]
