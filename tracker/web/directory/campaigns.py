@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from tracker.auth import current_actor, requires
+from tracker.auth import current_actor, current_visibility, requires
 from tracker.extensions import db
 from tracker.models import Campaign
 from tracker.queries import directory as directory_query
@@ -23,7 +23,11 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
-    return db.session.get(Campaign, campaign_id) or abort(404)
+    """The campaign, if the user may see it: a restricted one is not found by outsiders."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not current_visibility().sees_campaign(campaign):
+        abort(404)
+    return campaign
 
 
 @bp.route("")
@@ -32,7 +36,7 @@ def index():
     show_archived = request.args.get("archived") == "1"
     return render_template(
         "campaigns/index.html",
-        rows=directory_query.campaigns_with_counts(include_archived=show_archived),
+        rows=directory_query.campaigns_with_counts(show_archived, current_visibility()),
         show_archived=show_archived,
         action_form=VersionedActionForm(),
     )
