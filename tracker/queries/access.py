@@ -12,7 +12,6 @@ who see the same campaigns share one cached report and no one is served another'
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select, true, union
@@ -118,12 +117,21 @@ def letter_is_visible(visibility: Visibility, letter_id: int) -> bool:
     )
 
 
-def users_who_see(campaign: Campaign | None, user_ids: Iterable[int]) -> set[int]:
-    """Those of `user_ids` who may see the letters of `campaign` (the reminder sweep)."""
-    ids = set(user_ids)
-    if campaign is None or not campaign.restricted or not ids:
-        return ids
-    admins = select(User.id).where(User.id.in_(ids), User.role == "admin")
-    grants = _granted(ids).subquery()
-    granted = select(grants.c.user_id).where(grants.c.campaign_id == campaign.id)
-    return set(db.session.scalars(union(admins, granted)))
+def user_sees_campaign(user_id, role, campaign_id) -> ColumnElement[bool]:
+    """The same rule the other way round, for the reminder sweep and digests: the user
+    (`user_id` and `role` columns or values) may see letters of `campaign_id` (a column,
+    a bound parameter or a scalar subquery; NULL for a letter with no campaign)."""
+    restricted = (
+        select(Campaign.id)
+        .where(Campaign.id == campaign_id, Campaign.restricted.is_(True))
+        .exists()
+    )
+    direct = select(campaign_user_access.c.user_id).where(
+        campaign_user_access.c.campaign_id == campaign_id
+    )
+    via_group = (
+        select(group_members.c.user_id)
+        .join(campaign_group_access, campaign_group_access.c.group_id == group_members.c.group_id)
+        .where(campaign_group_access.c.campaign_id == campaign_id)
+    )
+    return or_(role == "admin", ~restricted, user_id.in_(direct), user_id.in_(via_group))
