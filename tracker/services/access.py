@@ -68,7 +68,7 @@ def create_group(actor: Actor, name: str, member_ids: Iterable[int] = ()) -> Gro
         db.session.flush()
         record(
             actor,
-            "group created",
+            "group.create",
             entity_type="group",
             entity_id=group.id,
             summary=f"Group {group.name}",
@@ -86,7 +86,7 @@ def set_group_members(actor: Actor, group: Group, member_ids: Iterable[int]) -> 
         if before != after:
             record(
                 actor,
-                "group members changed",
+                "group.members",
                 entity_type="group",
                 entity_id=group.id,
                 summary=f"Group {group.name}",
@@ -122,7 +122,7 @@ def set_campaign_access(
         if changes:
             record(
                 actor,
-                "campaign access changed",
+                "campaign.access",
                 entity_type="campaign",
                 entity_id=campaign.id,
                 summary=f"Campaign {campaign.name}"
@@ -148,7 +148,7 @@ def record_restricted_view(actor: Actor, letter: Letter, what: str, now: datetim
     with transaction():
         record(
             actor,
-            "viewed restricted letter",
+            "letter.viewed_restricted",
             entity_type="letter",
             entity_id=letter.id,
             letter_id=letter.id,
