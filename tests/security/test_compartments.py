@@ -512,3 +512,33 @@ def test_the_matrix_knows_every_id_a_route_takes(app, world):
     assert f"/letters/{world.letter_id}/responses/{world.response_id}/file" in urls
     assert f"/mailbox/attachments/{world.attachment_id}" in urls
     assert any(url.startswith("/dashboard/charts/") for url in urls)
+
+
+def test_a_csv_import_cannot_file_into_or_follow_up_a_hidden_campaign(app, users, world):
+    """The outsider's import is refused row by row; the same file is fine for the partner."""
+    import csv
+    import io
+
+    from tracker.queries.access import EVERYTHING
+    from tracker.queries.letters.export import export_records
+    from tracker.queries.letters.filters import LetterFilters
+    from tracker.services.letters import csv_import
+
+    header, *rows = list(export_records(LetterFilters(sort="reference"), TODAY, EVERYTHING))
+    row = dict(zip(header, next(r for r in rows if r[0] == "OPEN-0001"), strict=True))
+    into = row | {"reference": "CSV-1", "campaign": CAMPAIGN, "follows_up": ""}
+    follows = row | {"reference": "CSV-2", "campaign": "", "follows_up": REFERENCE}
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header)
+    writer.writeheader()
+    writer.writerows([into, follows])
+    data = buffer.getvalue().encode()
+
+    editor = db.session.get(User, users["editor"].id)
+    plan = csv_import.plan_import(data, editor, TODAY, visibility_of(editor))
+    errors = {report.reference: report.errors for report in plan.reports}
+    assert errors["CSV-1"]["campaign"] == f"You may not file letters into the campaign {CAMPAIGN}."
+    assert errors["CSV-2"]["follows_up"] == f"No letter has the reference {REFERENCE}."
+    partner = db.session.get(User, world.partner_id)
+    plan = csv_import.plan_import(data, partner, TODAY, visibility_of(partner))
+    assert [report.errors for report in plan.reports] == [{}, {}]
