@@ -24,7 +24,9 @@ recipients = sa.table("recipients", sa.column("role"), sa.column("expects_answer
 
 
 def upgrade():
-    op.execute(recipients.update().where(recipients.c.role == "to").values(expects_answer=True))
+    op.execute(
+        recipients.update().where(recipients.c.role == "to").values(expects_answer=True)
+    )
     # The column has been NOT NULL since the first schema; a NULL can only come from a
     # hand-made database, and for a cc it meant what a cc means by default: no answer.
     op.execute(

@@ -28,7 +28,9 @@ def upgrade():
     op.create_index("ix_recipients_letter_figures", "recipients", list(RECIPIENT_FIGURES))
     op.create_index("ix_demands_letter_id_outcome", "demands", ["letter_id", "outcome"])
     # A wider version of an index (same leading column): the old one goes.
-    op.create_index("ix_responses_received_on_letter_id", "responses", ["received_on", "letter_id"])
+    op.create_index(
+        "ix_responses_received_on_letter_id", "responses", ["received_on", "letter_id"]
+    )
     op.drop_index("ix_responses_received_on", table_name="responses")
     op.create_index("ix_reminders_sent_at", "reminders", ["sent_at"])
 
