@@ -542,3 +542,29 @@ def test_a_csv_import_cannot_file_into_or_follow_up_a_hidden_campaign(app, users
     partner = db.session.get(User, world.partner_id)
     plan = csv_import.plan_import(data, partner, TODAY, visibility_of(partner))
     assert [report.errors for report in plan.reports] == [{}, {}]
+
+
+def test_a_digest_leaves_out_letters_its_reader_no_longer_sees(app, users, world):
+    """Queued while the editor could see it, the reminder is not in their digest once the
+    campaign is restricted to others; the partner's digest still carries it."""
+    from tracker.models import Digest
+    from tracker.services.reminders import digest
+    from tracker.services.reminders.email import Addressee
+
+    connection = db.session.connection()
+    readers = [
+        Addressee(world.partner_id, "partner@example.org", "digest", "UTC"),
+        Addressee(users["editor"].id, "editor@example.org", "digest", "UTC"),
+    ]
+    digest.queue(connection, world.reminder_id, readers, NOW)
+    contents = {}
+    for reader in readers:
+        digest_id = db.session.scalar(select(Digest.id).where(Digest.user_id == reader.id))
+        rows = connection.execute(
+            digest._contents_statement(), {"digest_id": digest_id, "user_id": reader.id}
+        ).all()
+        contents[reader.email] = [row.recipient_id for row in rows]
+    assert contents == {
+        "partner@example.org": [world.recipient_id],
+        "editor@example.org": [],
+    }
