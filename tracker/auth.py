@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -24,6 +25,7 @@ from flask_login import current_user, login_user, logout_user
 
 from tracker.extensions import db, login_manager
 from tracker.models import User, utcnow
+from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, visibility_of
 from tracker.services import accounts
 from tracker.services.accounts import sessions
 from tracker.services.audit import Actor
@@ -71,6 +73,15 @@ def current_actor() -> Actor:
     if current_user.is_authenticated:
         return Actor(current_user.id, current_user.email, ip_address)
     return Actor(None, "anonymous", ip_address)
+
+
+def current_visibility() -> Visibility:
+    """Which letters the logged-in user may see (tracker.queries.access), once a request."""
+    if not current_user.is_authenticated:
+        return UNRESTRICTED_ONLY
+    if "visibility" not in g:
+        g.visibility = visibility_of(current_user._get_current_object())
+    return g.visibility
 
 
 def is_safe_next(target: str | None) -> bool:

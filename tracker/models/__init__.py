@@ -2,7 +2,12 @@
 
 from tracker.models.audit import AuditEvent
 from tracker.models.data_version import DataVersion
-from tracker.models.directory import Campaign, Official
+from tracker.models.directory import (
+    Campaign,
+    Official,
+    campaign_group_access,
+    campaign_user_access,
+)
 from tracker.models.letters import (
     CHANNELS,
     DEMAND_OUTCOMES,
@@ -39,11 +44,13 @@ from tracker.models.types import UTCDateTime, utcnow
 from tracker.models.users import (
     DELIVERY_MODES,
     ROLES,
+    Group,
     LoginFailure,
     LoginSession,
     RecoveryCode,
     SiteSetting,
     User,
+    group_members,
 )
 
 __all__ = [
@@ -68,6 +75,7 @@ __all__ = [
     "DemandAnswer",
     "Digest",
     "DigestItem",
+    "Group",
     "Letter",
     "LetterSend",
     "LoginFailure",
@@ -87,6 +95,9 @@ __all__ = [
     "SiteSetting",
     "UTCDateTime",
     "User",
+    "campaign_group_access",
+    "campaign_user_access",
+    "group_members",
     "letter_watchers",
     "utcnow",
 ]

@@ -6,8 +6,8 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.types import UTCDateTime, one_of, utcnow
@@ -138,3 +138,30 @@ class LoginFailure(db.Model):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+group_members = Table(
+    "group_members",
+    db.Model.metadata,
+    Column("group_id", ForeignKey("user_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_group_members_user_id", "user_id"),
+)
+
+
+class Group(db.Model):
+    """A named set of staff (a partner organisation's people) that campaigns can be shared with."""
+
+    __tablename__ = "user_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    members: Mapped[list[User]] = relationship(secondary=group_members, order_by="User.name")
+
+    def __repr__(self) -> str:
+        return f"<Group {self.name}>"

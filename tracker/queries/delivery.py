@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 
 from tracker.extensions import db
 from tracker.models import Digest, DigestItem, Letter, Official, Recipient, Reminder, User
+from tracker.queries.access import EVERYTHING, Visibility, letter_visible
 
 # A send refused with 4xx for this long shows as a problem while it is still retried.
 LONG_RETRY = timedelta(hours=1)
@@ -46,15 +47,18 @@ def is_problem(model, now: datetime) -> ColumnElement[bool]:
     return model.dismissed_at.is_(None) & or_(model.state == "failed", long_retrying)
 
 
-def reminder_problems(now: datetime, owner_id: int | None = None) -> list[ReminderProblem]:
-    """Newest answer first; only the letters `owner_id` owns, when given."""
+def reminder_problems(
+    now: datetime, owner_id: int | None = None, visibility: Visibility = EVERYTHING
+) -> list[ReminderProblem]:
+    """Newest answer first; only the letters `owner_id` owns, when given (and the viewer
+    may see: the delivery page is for admins, who see everything)."""
     query = (
         select(Reminder, Letter.id, Letter.reference, Official.name, User.email)
         .join(Recipient, Recipient.id == Reminder.recipient_id)
         .join(Letter, Letter.id == Recipient.letter_id)
         .join(Official, Official.id == Recipient.official_id)
         .join(User, User.id == Letter.owner_id)
-        .where(is_problem(Reminder, now))
+        .where(is_problem(Reminder, now), letter_visible(visibility))
         .order_by(Reminder.last_attempt_at.desc(), Reminder.id.desc())
     )
     if owner_id is not None:

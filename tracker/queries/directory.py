@@ -14,6 +14,12 @@ from sqlalchemy import and_, case, func, or_, select
 from tracker.domain.official_matching import search_text
 from tracker.extensions import db
 from tracker.models import Campaign, Letter, Official, Recipient
+from tracker.queries.access import (
+    UNRESTRICTED_ONLY,
+    Visibility,
+    campaign_visible,
+    letter_visible,
+)
 from tracker.queries.letters.listing import like_pattern
 
 PAGE_SIZE = 50
@@ -43,14 +49,14 @@ class OfficialsPage:
         return self.page * self.page_size < self.total
 
 
-def _sent_letters(campaign_id: int | None):
-    conditions = [Letter.status != "draft"]
+def _sent_letters(campaign_id: int | None, visibility: Visibility):
+    conditions = [Letter.status != "draft", letter_visible(visibility)]
     if campaign_id is not None:
         conditions.append(Letter.campaign_id == campaign_id)
     return conditions
 
 
-def _official_figures(campaign_id: int | None):
+def _official_figures(campaign_id: int | None, visibility: Visibility):
     """Per official: letters received, answers expected, answers given (sent letters)."""
     expecting = Recipient.expects_answer.is_(True)
     answered = and_(expecting, Recipient.responded_on.is_not(None))
@@ -62,7 +68,7 @@ def _official_figures(campaign_id: int | None):
             func.count(case((answered, 1))).label("responded"),
         )
         .join(Letter, Letter.id == Recipient.letter_id)
-        .where(*_sent_letters(campaign_id))
+        .where(*_sent_letters(campaign_id, visibility))
         .group_by(Recipient.official_id)
         .subquery("official_figures")
     )
@@ -75,13 +81,18 @@ def _matching(q: str):
 
 
 def search_officials(
-    q: str = "", country: str | None = None, campaign_id: int | None = None, page: int = 1
+    q: str = "",
+    country: str | None = None,
+    campaign_id: int | None = None,
+    page: int = 1,
+    visibility: Visibility = UNRESTRICTED_ONLY,
 ) -> OfficialsPage:
     """Officials matching the search, with how many letters they got and answered.
 
-    With a campaign, only officials addressed in it, and figures for it alone.
+    With a campaign, only officials addressed in it, and figures for it alone. The
+    figures count only the letters the viewer may see.
     """
-    figures = _official_figures(campaign_id)
+    figures = _official_figures(campaign_id, visibility)
     conditions = [_matching(q)] if q else []
     if country:
         conditions.append(Official.country == country.upper())
@@ -175,10 +186,14 @@ class Responsiveness:
 
 
 def letters_addressed_to(
-    official_id: int, today: date, campaign_id: int | None = None
+    official_id: int,
+    today: date,
+    campaign_id: int | None = None,
+    visibility: Visibility = UNRESTRICTED_ONLY,
 ) -> list[AddressedLetter]:
-    """Every letter addressed to the official, as `to` or `cc`, newest first; one query."""
-    conditions = [Recipient.official_id == official_id]
+    """Every letter addressed to the official (that the viewer may see), as `to` or `cc`,
+    newest first; one query."""
+    conditions = [Recipient.official_id == official_id, letter_visible(visibility)]
     if campaign_id is not None:
         conditions.append(Letter.campaign_id == campaign_id)
     records = db.session.execute(
@@ -248,7 +263,10 @@ class CampaignRow:
     letters: int
 
 
-def campaigns_with_counts(include_archived: bool) -> list[CampaignRow]:
+def campaigns_with_counts(
+    include_archived: bool, visibility: Visibility = UNRESTRICTED_ONLY
+) -> list[CampaignRow]:
+    """The campaigns the viewer may see, with their letters counted."""
     counts = (
         select(Letter.campaign_id, func.count().label("letters"))
         .group_by(Letter.campaign_id)
@@ -257,6 +275,7 @@ def campaigns_with_counts(include_archived: bool) -> list[CampaignRow]:
     query = (
         select(Campaign, func.coalesce(counts.c.letters, 0))
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+        .where(campaign_visible(visibility))
         .order_by(Campaign.archived, func.lower(Campaign.name))
     )
     if not include_archived:
@@ -264,9 +283,14 @@ def campaigns_with_counts(include_archived: bool) -> list[CampaignRow]:
     return [CampaignRow(campaign, letters) for campaign, letters in db.session.execute(query)]
 
 
-def campaign_choices(include_archived: bool = True) -> list[tuple[int, str]]:
-    query = select(Campaign.id, Campaign.name, Campaign.archived).order_by(
-        Campaign.archived, func.lower(Campaign.name)
+def campaign_choices(
+    include_archived: bool = True, visibility: Visibility = UNRESTRICTED_ONLY
+) -> list[tuple[int, str]]:
+    """(id, name) of the campaigns the viewer may see and pick, for selects."""
+    query = (
+        select(Campaign.id, Campaign.name, Campaign.archived)
+        .where(campaign_visible(visibility))
+        .order_by(Campaign.archived, func.lower(Campaign.name))
     )
     if not include_archived:
         query = query.where(Campaign.archived.is_(False))

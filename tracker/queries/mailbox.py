@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,6 +18,7 @@ from tracker.models import (
     MailMessage,
     Recipient,
 )
+from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, letter_visible
 
 
 @dataclass(frozen=True)
@@ -37,21 +38,37 @@ def mailbox_health() -> list[MailboxHealth]:
     ]
 
 
-def triage_queue(limit: int = 200) -> list[MailMessage]:
+def message_visible(visibility: Visibility):
+    """On `MailMessage`: a message matched to a letter is seen by whom sees the letter;
+    one matched to none by all staff."""
+    if visibility.everything:
+        return true()
+    seen = select(Letter.id).where(letter_visible(visibility))
+    return or_(MailMessage.letter_id.is_(None), MailMessage.letter_id.in_(seen))
+
+
+def triage_queue(limit: int = 200, visibility: Visibility = UNRESTRICTED_ONLY) -> list[MailMessage]:
     statement = (
         select(MailMessage)
-        .where(MailMessage.direction == "in", MailMessage.state == "triage")
+        .where(
+            MailMessage.direction == "in",
+            MailMessage.state == "triage",
+            message_visible(visibility),
+        )
         .order_by(MailMessage.received_at.desc())
         .limit(limit)
     )
     return list(db.session.scalars(statement))
 
 
-def replies_to_review(user_id: int | None = None, limit: int = 100) -> list[MailMessage]:
-    """Replies waiting for review; with `user_id`, on letters that user owns or watches."""
+def replies_to_review(
+    user_id: int | None = None, limit: int = 100, visibility: Visibility = UNRESTRICTED_ONLY
+) -> list[MailMessage]:
+    """Replies waiting for review (on letters the viewer may see); with `user_id`, on
+    letters that user owns or watches."""
     statement = (
         select(MailMessage)
-        .where(MailMessage.review_state == "to_review")
+        .where(MailMessage.review_state == "to_review", message_visible(visibility))
         .options(selectinload(MailMessage.recipient).selectinload(Recipient.official))
         .options(selectinload(MailMessage.letter))
         .order_by(MailMessage.received_at)

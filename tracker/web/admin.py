@@ -5,18 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.auth import current_actor, requires
 from tracker.domain.bounds import parse_id
 from tracker.errors import status_for
 from tracker.extensions import db
-from tracker.models import AuditEvent, OutboxMessage, User, utcnow
+from tracker.models import AuditEvent, Group, OutboxMessage, User, utcnow
 from tracker.queries import accounts as account_queries
-from tracker.services import accounts
+from tracker.services import access, accounts
 from tracker.services.accounts import second_factor, sessions
 from tracker.services.errors import ServiceError
 from tracker.web.forms.accounts import (
     ConfirmForm,
+    GroupForm,
     PasswordResetForm,
     SecondFactorResetForm,
     SecondFactorRuleForm,
@@ -24,7 +26,8 @@ from tracker.web.forms.accounts import (
     UserEditForm,
     show_account_errors,
 )
-from tracker.web.forms.common import form_version
+from tracker.web.forms.common import add_error, form_version
+from tracker.web.forms.directory import chosen_ids
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -67,6 +70,63 @@ def create_user():
     elif form.is_submitted():
         status = 400
     return render_template("admin/user_new.html", form=form), status
+
+
+def _staff() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(func.lower(User.name), User.id)))
+
+
+def _group_errors(form: GroupForm, error: ServiceError) -> None:
+    for key, message in (error.fields or {"name": error.message}).items():
+        add_error(form.member_ids if key == "members" else form.name, message)
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@requires("admin")
+def groups():
+    """Groups of staff (a partner organisation's people) that campaigns are shared with."""
+    form = GroupForm(users=_staff())
+    status = 200
+    if form.validate_on_submit():
+        try:
+            group = access.create_group(
+                current_actor(), form.name.data or "", chosen_ids(form.member_ids)
+            )
+        except ServiceError as error:
+            _group_errors(form, error)
+            status = status_for(error)
+        else:
+            flash(f"Created group {group.name}.", "success")
+            return redirect(url_for("admin.groups"))
+    elif form.is_submitted():
+        status = 400
+    rows = db.session.scalars(
+        select(Group).order_by(func.lower(Group.name)).options(selectinload(Group.members))
+    ).all()
+    return render_template("admin/groups.html", groups=rows, form=form), status
+
+
+@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@requires("admin")
+def edit_group(group_id: int):
+    group = db.session.get(Group, group_id) or abort(404)
+    form = GroupForm(users=_staff())
+    del form.name  # the name stays; only the members change here
+    status = 200
+    if request.method == "GET":
+        form.member_ids.data = [str(user.id) for user in group.members]
+    elif form.validate_on_submit():
+        try:
+            access.set_group_members(current_actor(), group, chosen_ids(form.member_ids))
+        except ServiceError as error:
+            add_error(form.member_ids, error.message)
+            status = status_for(error)
+        else:
+            flash(f"Saved the members of {group.name}.", "success")
+            return redirect(url_for("admin.groups"))
+    else:
+        status = 400
+    return render_template("admin/group_edit.html", group=group, form=form), status
 
 
 def _user_or_404(user_id: int) -> User:

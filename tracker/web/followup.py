@@ -13,10 +13,11 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
-from tracker.auth import current_actor, requires
+from tracker.auth import current_actor, current_visibility, requires
 from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import Recipient, Reminder, utcnow
+from tracker.queries.access import letter_is_visible
 from tracker.services import followup
 from tracker.services.errors import ServiceError
 from tracker.services.letters import undo
@@ -47,7 +48,11 @@ def days_form(maximum: int, default: int, label: str) -> FlaskForm:
 
 
 def _recipient(recipient_id: int) -> Recipient:
-    return db.session.get(Recipient, recipient_id) or abort(404)
+    """The recipient, 404 unless the user may see its letter (so may act on it)."""
+    recipient = db.session.get(Recipient, recipient_id)
+    if recipient is None or not letter_is_visible(current_visibility(), recipient.letter_id):
+        abort(404)
+    return recipient
 
 
 def letter_page(letter_id: int, recipient_id: int | None = None) -> str:
@@ -216,6 +221,7 @@ def follow_up_form(recipient_id: int):
 @requires("editor")
 def retry(reminder_id: int):
     reminder = db.session.get(Reminder, reminder_id) or abort(404)
+    _recipient(reminder.recipient_id)  # 404 unless the user may see the letter
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

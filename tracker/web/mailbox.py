@@ -15,14 +15,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 
-from tracker.auth import current_actor, requires
+from tracker.auth import current_actor, current_visibility, requires
 from tracker.domain import mail_text
 from tracker.domain.mail_reading import read_message
 from tracker.errors import status_for
 from tracker.extensions import db
 from tracker.models import STANCES, Letter, MailAttachment, MailMessage, utcnow
 from tracker.queries import mailbox as mail_queries
+from tracker.queries.access import letter_is_visible, letter_visible
 from tracker.queries.letters.page import load_letter
 from tracker.services.errors import ServiceError
 from tracker.services.mailbox import lookup, sending, storage, triage
@@ -44,10 +46,30 @@ def _row_id(raw: str) -> int:
 
 
 def _message(message_id: int) -> MailMessage:
+    """An inbound message; 404 when it is matched to a letter the user may not see."""
     message = db.session.get(MailMessage, message_id) if message_id <= MAX_ROW_ID else None
     if message is None or message.direction != "in":
         abort(404)
+    if message.letter_id is not None and not letter_is_visible(
+        current_visibility(), message.letter_id
+    ):
+        abort(404)
     return message
+
+
+def _visible(letters: list[Letter]) -> list[Letter]:
+    """Those of `letters` the user may see (one query), in the same order."""
+    if not letters:
+        return []
+    seen = set(
+        db.session.scalars(
+            select(Letter.id).where(
+                Letter.id.in_([letter.id for letter in letters]),
+                letter_visible(current_visibility()),
+            )
+        )
+    )
+    return [letter for letter in letters if letter.id in seen]
 
 
 @bp.route("/triage")
@@ -55,9 +77,9 @@ def _message(message_id: int) -> MailMessage:
 def triage_page():
     return render_template(
         "mailbox/triage.html",
-        messages=mail_queries.triage_queue(),
+        messages=mail_queries.triage_queue(visibility=current_visibility()),
         health=mail_queries.mailbox_health(),
-        to_review=mail_queries.replies_to_review(),
+        to_review=mail_queries.replies_to_review(visibility=current_visibility()),
     )
 
 
@@ -83,7 +105,7 @@ def _suggestions(message: MailMessage) -> list[Letter]:
     if message.raw_key and message.state == "triage":
         parsed = read_message(storage.read(message.raw_key))
         ids += list(lookup.decide(parsed).suggested_letter_ids)
-    return list(lookup.letters_by_id(ids).values())
+    return _visible(list(lookup.letters_by_id(ids).values()))
 
 
 @bp.route("/messages/<int:message_id>")
@@ -94,6 +116,8 @@ def show(message_id: int):
     suggestions = _suggestions(message)
     reference = request.args.get("reference", "").strip()[:50]
     found = lookup.letter_by_reference(reference) if reference else None
+    if found is not None and not _visible([found]):
+        found = None  # a restricted letter is not found by whom it is hidden to
     if found is not None and found.id not in {letter.id for letter in suggestions}:
         suggestions.append(found)
     return render_template(
@@ -129,6 +153,9 @@ def decide(message_id: int):
 def attachment(attachment_id: int):
     found = db.session.get(MailAttachment, attachment_id) if attachment_id <= MAX_ROW_ID else None
     if found is None or not found.file_key:
+        abort(404)
+    letter_id = found.message.letter_id
+    if letter_id is not None and not letter_is_visible(current_visibility(), letter_id):
         abort(404)
     path = storage.path_of(found.file_key)
     if not path.is_file():
@@ -208,7 +235,7 @@ def review(message_id: int):
 @bp.route("/letters/<int:letter_id>/send", methods=["GET", "POST"])
 @requires("editor")
 def send_letter(letter_id: int):
-    letter = load_letter(letter_id if letter_id <= MAX_ROW_ID else -1)
+    letter = load_letter(letter_id if letter_id <= MAX_ROW_ID else -1, current_visibility())
     if request.method == "POST":
         try:
             sending.queue(current_actor(), letter, utcnow())

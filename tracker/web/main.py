@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user
 
-from tracker.auth import requires
+from tracker.auth import current_visibility, requires
 from tracker.models import utcnow
 from tracker.queries import delivery
 from tracker.queries.mailbox import replies_to_review
@@ -23,6 +23,8 @@ def home():
         "main/home.html",
         mine=True,
         row_limit=50,
-        delivery_problems=delivery.reminder_problems(utcnow(), owner_id=current_user.id),
-        replies_to_review=replies_to_review(current_user.id),
+        delivery_problems=delivery.reminder_problems(
+            utcnow(), owner_id=current_user.id, visibility=current_visibility()
+        ),
+        replies_to_review=replies_to_review(current_user.id, visibility=current_visibility()),
     )

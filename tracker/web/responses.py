@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from tracker.auth import current_actor, requires
+from tracker.auth import current_actor, current_visibility, requires
 from tracker.domain.bounds import parse_id
 from tracker.errors import status_for
 from tracker.extensions import db
@@ -13,6 +13,7 @@ from tracker.queries.letters.page import load_letter
 from tracker.services import files
 from tracker.services.errors import ServiceError
 from tracker.services.responses import ResponseInput, record_response
+from tracker.web.access import note_restricted_view, visible_letter
 from tracker.web.forms.common import add_error
 from tracker.web.forms.letters import STANCE_CHOICES, ResponseForm, stance_field_name
 from tracker.web.letters.editing import upload_from
@@ -57,7 +58,7 @@ def _render(form: ResponseForm, letter, stances: dict[int, str], errors: dict[st
 @bp.route("/<int:letter_id>/responses/new", methods=["GET", "POST"])
 @requires("editor")
 def new(letter_id: int):
-    letter = load_letter(letter_id)
+    letter = load_letter(letter_id, current_visibility())
     form = ResponseForm()
     form.set_recipients(letter)
     if request.method == "GET":
@@ -89,9 +90,11 @@ def new(letter_id: int):
 @bp.route("/<int:letter_id>/responses/<int:response_id>/file")
 @requires("viewer")
 def download(letter_id: int, response_id: int):
+    letter = visible_letter(letter_id)  # 404 unless the user may see the letter
     response = db.session.get(Response, response_id)
-    if response is None or response.letter_id != letter_id or not response.file_key:
+    if response is None or response.letter_id != letter.id or not response.file_key:
         abort(404)
+    note_restricted_view(letter, "Response file")
     return files.download(
         response.file_key, response.file_name or "response", response.file_type or ""
     )

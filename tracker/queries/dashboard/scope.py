@@ -9,18 +9,22 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from tracker.models import Letter, Recipient, letter_watchers
+from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, letter_visible
 from tracker.queries.dashboard.sql import a_date, days_from
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The dashboard's filters. `user_id` narrows to letters the user owns or watches."""
+    """The dashboard's filters. `user_id` narrows to letters the user owns or watches;
+    `visibility` is what the viewer may see (tracker.queries.access), so cached reports
+    (keyed by the scope) are shared only by viewers who see the same campaigns."""
 
     today: date
     campaign_id: int | None = None
     period_start: date | None = None
     period_end: date | None = None
     user_id: int | None = None
+    visibility: Visibility = UNRESTRICTED_ONLY
 
 
 def sent_letter() -> ColumnElement[bool]:
@@ -28,7 +32,7 @@ def sent_letter() -> ColumnElement[bool]:
 
 
 def letter_in_scope(scope: Scope, *, with_period: bool = True) -> ColumnElement[bool]:
-    conditions = [sent_letter()]
+    conditions = [sent_letter(), letter_visible(scope.visibility)]
     if scope.campaign_id is not None:
         conditions.append(Letter.campaign_id == scope.campaign_id)
     if with_period and scope.period_start is not None:

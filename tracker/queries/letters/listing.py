@@ -37,6 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
 from tracker.models import Demand, Letter, Official, Recipient, letter_watchers
+from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, letter_visible
 from tracker.queries.dashboard.links import dashboard_conditions
 from tracker.queries.dashboard.scope import expected
 from tracker.queries.letters.filters import LetterFilters
@@ -180,7 +181,10 @@ def _text_condition(q: str) -> ColumnElement[bool]:
     )
 
 
-def _conditions(filters: LetterFilters, today: date) -> Iterable[ColumnElement[bool]]:
+def _conditions(
+    filters: LetterFilters, today: date, visibility: Visibility
+) -> Iterable[ColumnElement[bool]]:
+    yield letter_visible(visibility)
     if filters.q:
         yield _text_condition(filters.q)
     if filters.campaign is not None:
@@ -207,9 +211,11 @@ def _conditions(filters: LetterFilters, today: date) -> Iterable[ColumnElement[b
     yield from dashboard_conditions(filters, today)
 
 
-def matching_letter_ids(filters: LetterFilters, today: date) -> Select:
+def matching_letter_ids(
+    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
+) -> Select:
     """SELECT letters.id for the filters; other pages reuse it (e.g. the CSV export)."""
-    return select(Letter.id).where(*_conditions(filters, today))
+    return select(Letter.id).where(*_conditions(filters, today, visibility))
 
 
 def _derived_state(figures, today: date) -> ColumnElement[str]:
@@ -264,24 +270,28 @@ def _rows_select(figures: Subquery, demands: Subquery, today: date) -> Select:
     )
 
 
-def letter_rows_query(filters: LetterFilters, today: date) -> Select:
+def letter_rows_query(
+    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
+) -> Select:
     """Rows with their figures, filtered and sorted, without paging (the CSV export)."""
     figures = _recipient_figures(today)
     derived_key = figures.c.overdue_since if filters.sort == "overdue" else figures.c.next_due_on
     return (
         _rows_select(figures, _demand_figures(), today)
-        .where(*_conditions(filters, today))
+        .where(*_conditions(filters, today, visibility))
         .order_by(*_order_by(filters, derived_key))
     )
 
 
-def page_ids_query(filters: LetterFilters, today: date) -> Select:
+def page_ids_query(
+    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
+) -> Select:
     """The matching letter ids in the list's order, to be paged with LIMIT/OFFSET.
 
     Sorting on a letters column walks that column's index; a derived sort joins one
     key per letter, read from the awaiting recipients only.
     """
-    query = select(Letter.id).where(*_conditions(filters, today))
+    query = select(Letter.id).where(*_conditions(filters, today, visibility))
     sort_key = _derived_sort_key(filters.sort, today)
     if sort_key is None:
         return query.order_by(*_order_by(filters, None))
@@ -353,15 +363,19 @@ def to_row(record: Any, today: date, addressees: tuple[Addressee, ...] = ()) -> 
     )
 
 
-def search_letters(filters: LetterFilters, today: date, page_size: int = PAGE_SIZE) -> Page:
+def search_letters(
+    filters: LetterFilters,
+    today: date,
+    page_size: int = PAGE_SIZE,
+    visibility: Visibility = UNRESTRICTED_ONLY,
+) -> Page:
     connection = _connection()
     total = connection.scalar(
-        select(func.count()).select_from(Letter).where(*_conditions(filters, today))
+        select(func.count()).select_from(Letter).where(*_conditions(filters, today, visibility))
     )
     offset = (filters.page - 1) * page_size
-    letter_ids = list(
-        connection.scalars(page_ids_query(filters, today).limit(page_size).offset(offset))
-    )
+    paged = page_ids_query(filters, today, visibility).limit(page_size).offset(offset)
+    letter_ids = list(connection.scalars(paged))
     return Page(
         rows=tuple(page_rows(letter_ids, today)),
         total=total,

@@ -20,6 +20,7 @@ from tracker.domain.answers import answers_demand
 from tracker.domain.recipients import awaits_answer
 from tracker.extensions import db
 from tracker.models import AuditEvent, Letter, Recipient, Reminder, Response
+from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, letter_visible
 from tracker.queries.followup import reminders_for_letter
 
 
@@ -51,24 +52,29 @@ class LetterPage:
     responses: list[Response]
     events: list[AuditEvent]
     reminders: dict[int, list[Reminder]]
+    # The letters this one follows up and its follow-ups, those the viewer may see.
+    follows_up: Letter | None
+    follow_ups: list[Letter]
 
     @property
     def unanswered(self) -> int:
         return sum(1 for view in self.demands if not view.answered)
 
 
-def load_letter(letter_id: int) -> Letter:
+def load_letter(letter_id: int, visibility: Visibility = UNRESTRICTED_ONLY) -> Letter:
+    """The letter with what its page shows; 404 when it does not exist or the viewer may
+    not see it (the same answer, so a restricted letter's existence does not leak)."""
     letter = db.session.scalar(
         select(Letter)
-        .where(Letter.id == letter_id)
+        .where(Letter.id == letter_id, letter_visible(visibility))
         .options(
             selectinload(Letter.recipients).selectinload(Recipient.official),
             selectinload(Letter.demands),
             selectinload(Letter.watchers),
             selectinload(Letter.owner),
             selectinload(Letter.campaign),
-            selectinload(Letter.follows_up),
-            selectinload(Letter.follow_ups),
+            selectinload(Letter.follows_up).joinedload(Letter.campaign),
+            selectinload(Letter.follow_ups).joinedload(Letter.campaign),
         )
     )
     if letter is None:
@@ -91,8 +97,10 @@ def _clock(recipient: Recipient, letter: Letter, today: date) -> Clock:
     return Clock(recipient, due_on, days, overdue, paused, awaited)
 
 
-def build_page(letter_id: int, today: date) -> LetterPage:
-    letter = load_letter(letter_id)
+def build_page(
+    letter_id: int, today: date, visibility: Visibility = UNRESTRICTED_ONLY
+) -> LetterPage:
+    letter = load_letter(letter_id, visibility)
     responses = db.session.scalars(
         select(Response)
         .where(Response.letter_id == letter.id)
@@ -116,4 +124,10 @@ def build_page(letter_id: int, today: date) -> LetterPage:
         responses=list(responses),
         events=list(events),
         reminders=reminders_for_letter(letter.id),
+        follows_up=letter.follows_up
+        if letter.follows_up and visibility.sees_campaign(letter.follows_up.campaign)
+        else None,
+        follow_ups=[
+            other for other in letter.follow_ups if visibility.sees_campaign(other.campaign)
+        ],
     )

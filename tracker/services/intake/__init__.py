@@ -241,7 +241,7 @@ def _check_letter(
     data = _letter_input(reviewed, owner_id, ())
     reference = (reviewed.reference or "").strip() or next_reference(today)
     try:
-        check_letter(data, reference, None, today, upload)
+        check_letter(data, reference, None, today, upload, actor_id=owner_id)
     except ServiceError as error:
         return error.fields
     return {}

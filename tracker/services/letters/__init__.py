@@ -233,7 +233,7 @@ def create_letter(
 ) -> Letter:
     today = organisation_today(now)
     reference = (data.reference or "").strip() or next_reference(today)
-    resolved = check_letter(data, reference, None, today, upload)
+    resolved = check_letter(data, reference, None, today, upload, actor_id=actor.user_id)
     with transaction(on_integrity=_reference_taken):
         stored = _store(upload)
         values = _scalar_values(data, resolved)
@@ -278,7 +278,7 @@ def update_letter(
         raise EditConflict(letter)
     today = organisation_today(now)
     reference = letter.reference if data.reference is None else data.reference.strip()
-    resolved = check_letter(data, reference, letter, today, upload)
+    resolved = check_letter(data, reference, letter, today, upload, actor_id=actor.user_id)
     values = _scalar_values(data, resolved)
     changes = changes_between(letter, values)
     before = _describe(letter, resolved)

@@ -26,6 +26,7 @@ from tracker.models import (
     Response,
     User,
 )
+from tracker.queries.access import visibility_of_user_id
 from tracker.services import files
 from tracker.services.errors import ServiceError
 
@@ -64,6 +65,18 @@ def _check_reference(reference: str, letter: Letter | None, errors: dict[str, st
             errors["reference"] = f"Another letter already has the reference {reference}."
 
 
+def _check_campaign(data: LetterInput, actor_id: int | None, errors: dict[str, str]) -> None:
+    """A campaign the acting user may see: a restricted one they are not granted is, to
+    them, a campaign that does not exist (tracker.queries.access)."""
+    if data.campaign_id is None:
+        return
+    campaign = db.session.get(Campaign, data.campaign_id)
+    if campaign is None or (
+        campaign.restricted and not visibility_of_user_id(actor_id).sees_campaign(campaign)
+    ):
+        errors["campaign_id"] = "This campaign does not exist."
+
+
 def _check_fields(data: LetterInput, today: date, errors: dict[str, str]) -> None:
     subject = data.subject.strip()
     if not subject:
@@ -83,8 +96,6 @@ def _check_fields(data: LetterInput, today: date, errors: dict[str, str]) -> Non
     owner = db.session.get(User, data.owner_id) if data.owner_id else None
     if owner is None or not owner.is_active:
         errors["owner_id"] = "Choose an active staff member as owner."
-    if data.campaign_id is not None and db.session.get(Campaign, data.campaign_id) is None:
-        errors["campaign_id"] = "This campaign does not exist."
 
 
 def _check_follows_up(data: LetterInput, letter: Letter | None, errors: dict[str, str]) -> None:
@@ -181,11 +192,15 @@ def check_letter(
     letter: Letter | None,
     today: date,
     upload: files.Upload | None,
+    *,
+    actor_id: int | None,
 ) -> Resolved:
-    """Every problem with the input at once, or what it refers to."""
+    """Every problem with the input at once, or what it refers to. `actor_id` is who
+    acts (None: the system), for the campaigns they may file a letter into."""
     errors: dict[str, str] = {}
     _check_reference(reference, letter, errors)
     _check_fields(data, today, errors)
+    _check_campaign(data, actor_id, errors)
     _check_follows_up(data, letter, errors)
     watchers = _load_watchers(data.watcher_ids, errors)
     officials = _check_recipients(data, letter, errors)

@@ -21,6 +21,7 @@ from tracker.domain import csv_rows
 from tracker.domain import recipients as recipient_rules
 from tracker.extensions import db
 from tracker.models import Campaign, Letter, Official, User
+from tracker.queries.access import EVERYTHING, Visibility, hidden_campaigns, letter_visible
 from tracker.services import directory, letters
 from tracker.services.audit import Actor, record
 from tracker.services.errors import ServiceError
@@ -98,7 +99,9 @@ def _check_limits(letter: csv_rows.LetterCells, errors: dict[str, str], today: d
 class _Checker:
     """Checks rows against the database, loading each kind of record once."""
 
-    def __init__(self, rows: list[csv_rows.ParsedRow], default_owner: User | None) -> None:
+    def __init__(
+        self, rows: list[csv_rows.ParsedRow], default_owner: User | None, visibility: Visibility
+    ) -> None:
         letters_ = [row.letter for row in rows if row.letter]
         self.default_owner = default_owner
         self.users = {
@@ -112,6 +115,13 @@ class _Checker:
             )
         }
         self.campaigns = {name.lower() for name in db.session.scalars(select(Campaign.name)).all()}
+        # Restricted campaigns the importing user is not granted: no letters go into them.
+        self.hidden_campaigns = {
+            name.lower()
+            for name in db.session.scalars(
+                select(Campaign.name).where(Campaign.id.in_(hidden_campaigns(visibility)))
+            )
+        }
         names = {r.name.lower() for c in letters_ for r in c.recipients}
         self.officials = {
             name.lower()
@@ -126,6 +136,15 @@ class _Checker:
             reference.lower()
             for reference in db.session.scalars(
                 select(Letter.reference).where(func.lower(Letter.reference).in_(references))
+            )
+        }
+        # The letters a row may follow up: those the importing user may see.
+        self.followable = {
+            reference.lower()
+            for reference in db.session.scalars(
+                select(Letter.reference).where(
+                    func.lower(Letter.reference).in_(references), letter_visible(visibility)
+                )
             )
         }
         self.in_file = {c.reference.lower() for c in letters_}
@@ -154,9 +173,11 @@ class _Checker:
         if unknown:
             errors["watchers"] = "No staff member has the email " + ", ".join(unknown) + "."
         follows = letter.follows_up.lower()
-        if follows and follows not in self.taken and follows not in self.in_file:
+        if follows and follows not in self.followable and follows not in self.in_file:
             errors["follows_up"] = f"No letter has the reference {letter.follows_up}."
-        if letter.campaign and letter.campaign.lower() not in self.campaigns:
+        if letter.campaign and letter.campaign.lower() in self.hidden_campaigns:
+            errors["campaign"] = f"You may not file letters into the campaign {letter.campaign}."
+        elif letter.campaign and letter.campaign.lower() not in self.campaigns:
             self._new_campaign(letter.campaign, plan, report)
         for index, recipient in enumerate(letter.recipients, start=1):
             if recipient.name.lower() not in self.officials:
@@ -210,8 +231,12 @@ class _Checker:
         report.creates.append(f"New official {recipient.name}")
 
 
-def plan_import(data: bytes, default_owner: User | None, today: date) -> ImportPlan:
-    """What importing this file would create, and every problem, row by row."""
+def plan_import(
+    data: bytes, default_owner: User | None, today: date, visibility: Visibility = EVERYTHING
+) -> ImportPlan:
+    """What importing this file would create, and every problem, row by row; with the
+    importing user's `visibility`, restricted campaigns and letters hidden to them are
+    refused (the command line imports as the system, which sees everything)."""
     try:
         rows = csv_rows.parse_rows(read_records(decode(data)))
     except csv_rows.HeaderError as error:
@@ -219,7 +244,7 @@ def plan_import(data: bytes, default_owner: User | None, today: date) -> ImportP
     if not rows:
         return ImportPlan(reports=[], file_error="The file has a header but no letters.")
     plan = ImportPlan(reports=[], default_owner_id=default_owner.id if default_owner else None)
-    checker = _Checker(rows, default_owner)
+    checker = _Checker(rows, default_owner, visibility)
     plan.rows = csv_rows.creation_order(rows)  # marks follow-up cycles as errors first
     plan.reports = sorted(
         (checker.check(row, plan, today) for row in rows), key=lambda report: report.line

@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from tracker.extensions import db
 from tracker.models import MailMessage, Recipient
+from tracker.queries.access import letter_is_visible, visibility_of_user_id
 from tracker.services.audit import Actor, record
 from tracker.services.errors import ServiceError
 from tracker.services.mailbox import applying, intake
@@ -33,7 +34,9 @@ def attach(actor: Actor, message: MailMessage, recipient_id: int, now: datetime)
         if message.state != "triage":
             raise ServiceError("This message has already been dealt with.", kind="conflict")
         recipient = db.session.get(Recipient, recipient_id)
-        if recipient is None:
+        if recipient is None or not letter_is_visible(
+            visibility_of_user_id(actor.user_id), recipient.letter_id
+        ):
             raise ServiceError("Choose one of the letter's recipients.")
         applying.attach(message, recipient, "staff", now, actor)
         message.decided_by_id, message.decided_at = actor.user_id, now

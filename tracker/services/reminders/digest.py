@@ -22,7 +22,8 @@ from sqlalchemy import Connection, Row, bindparam, exists, insert, select, updat
 
 from tracker import mail
 from tracker.domain import ladder
-from tracker.models import Digest, DigestItem, Reminder, User
+from tracker.models import Digest, DigestItem, Letter, Recipient, Reminder, User
+from tracker.queries.access import user_sees_campaign
 from tracker.services.reminders import claims
 from tracker.services.reminders.email import Addressee, context_statement, digest_email, facts
 
@@ -112,11 +113,19 @@ def queue(
 
 @cache
 def _contents_statement():
+    """The digest's reminders, less those on letters its reader may no longer see."""
     items, reminders = DigestItem.__table__, Reminder.__table__
+    recipients, letters, users = Recipient.__table__, Letter.__table__, User.__table__
+    reader_role = select(users.c.role).where(users.c.id == bindparam("user_id")).scalar_subquery()
     return (
         select(reminders.c.kind, reminders.c.recipient_id, reminders.c.sent_at)
         .join(items, items.c.reminder_id == reminders.c.id)
-        .where(items.c.digest_id == bindparam("digest_id"))
+        .join(recipients, recipients.c.id == reminders.c.recipient_id)
+        .join(letters, letters.c.id == recipients.c.letter_id)
+        .where(
+            items.c.digest_id == bindparam("digest_id"),
+            user_sees_campaign(bindparam("user_id"), reader_role, letters.c.campaign_id),
+        )
         .order_by(reminders.c.sent_at, reminders.c.id)
     )
 
@@ -160,7 +169,9 @@ def _email(
     connection: Connection, claimed: Row, reader: Row, clock: datetime
 ) -> tuple[mail.Email | None, str]:
     """The digest's email (None when nobody waits for it), and what it is, for reports."""
-    contents = connection.execute(_contents_statement(), {"digest_id": claimed.id}).all()
+    contents = connection.execute(
+        _contents_statement(), {"digest_id": claimed.id, "user_id": claimed.user_id}
+    ).all()
     if not contents or not reader.active:
         return None, f"digest to {reader.email} (empty)"
     items = []

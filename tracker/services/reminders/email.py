@@ -23,6 +23,7 @@ from werkzeug.routing import Map, MapAdapter
 from tracker import mail
 from tracker.domain import deadlines, ladder
 from tracker.models import Demand, Letter, Official, Recipient, Reminder, User, letter_watchers
+from tracker.queries.access import user_sees_campaign
 from tracker.services.mailbox import holds
 from tracker.settings import ladder_settings, organisation_today
 
@@ -91,10 +92,17 @@ def _addressees_statement(escalate: bool):
     concerned = or_(users.c.id == owner_id, users.c.id.in_(watching))
     if escalate:
         concerned = or_(concerned, users.c.role == "admin")
+    # A watcher (or an owner) who lost access to a restricted campaign hears nothing of it.
+    campaign = (
+        select(Letter.__table__.c.campaign_id)
+        .where(Letter.__table__.c.id == letter_id)
+        .scalar_subquery()
+    )
+    may_see = user_sees_campaign(users.c.id, users.c.role, campaign)
     rank = case((users.c.id == owner_id, 0), (users.c.id.in_(watching), 1), else_=2)
     return (
         select(users.c.id, users.c.email, users.c.reminder_delivery, users.c.timezone)
-        .where(users.c.active.is_(True), concerned)
+        .where(users.c.active.is_(True), concerned, may_see)
         .order_by(rank, users.c.id)
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
-from tracker.auth import requires
+from tracker.auth import current_visibility, requires
 from tracker.domain.labels import OUTCOME_LABELS
 from tracker.models import utcnow
 from tracker.queries.dashboard.act_now import ACT_NOW_DAYS, ladder_span
@@ -32,7 +32,7 @@ CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors '
 
 
 def _form_and_scope(mine: bool) -> tuple[DashboardFilterForm, Scope | None]:
-    form = DashboardFilterForm(request.args)
+    form = DashboardFilterForm(request.args, visibility=current_visibility())
     if not form.validate():
         return form, None
     today = organisation_today(utcnow())

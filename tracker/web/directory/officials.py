@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from tracker.auth import current_actor, requires
+from tracker.auth import current_actor, current_visibility, requires
 from tracker.domain.bounds import parse_id
 from tracker.domain.countries import COUNTRIES
 from tracker.errors import status_for
@@ -41,14 +41,15 @@ def index():
     country = request.args.get("country", "").strip().upper()[:2] or None
     campaign_id = _int_arg("campaign")
     page = _int_arg("page") or 1
-    result = directory_query.search_officials(q, country, campaign_id, page)
+    visibility = current_visibility()
+    result = directory_query.search_officials(q, country, campaign_id, page, visibility)
     return render_template(
         "officials/index.html",
         result=result,
         q=q,
         country=country,
         campaign_id=campaign_id,
-        campaigns=directory_query.campaign_choices(),
+        campaigns=directory_query.campaign_choices(visibility=visibility),
         countries=COUNTRIES,
     )
 
@@ -116,16 +117,18 @@ def new():
 def show(official_id: int):
     official = _official_or_404(official_id)
     campaign_id = _int_arg("campaign")
+    visibility = current_visibility()
     letters = directory_query.letters_addressed_to(
-        official.id, organisation_today(utcnow()), campaign_id
+        official.id, organisation_today(utcnow()), campaign_id, visibility
     )
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
     return render_template(
         "officials/show.html",
         official=official,
         letters=letters,
         summary=directory_query.responsiveness(letters),
-        campaign=db.session.get(Campaign, campaign_id) if campaign_id else None,
-        campaigns=directory_query.campaign_choices(),
+        campaign=campaign if visibility.sees_campaign(campaign) else None,
+        campaigns=directory_query.campaign_choices(visibility=visibility),
         country_name=COUNTRIES.get(official.country or ""),
     )
 

@@ -14,6 +14,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
@@ -180,3 +181,17 @@ def show_account_errors(form: FlaskForm, error: ServiceError, general_on: Field)
     are the forms' own); a message naming no input goes next to `general_on`."""
     for message in place_field_errors(form, error):
         add_error(general_on, message)
+
+
+class GroupForm(FlaskForm):
+    """A group of staff (a partner organisation's people) and its members."""
+
+    name = StringField("Name", validators=[Length(max=200)])
+    member_ids = SelectMultipleField("Members", choices=[], validate_choice=False)
+    submit = SubmitField("Save group")
+
+    def __init__(self, *args, users=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.member_ids.choices = [
+            SelectChoice(str(user.id), f"{user.name} ({user.email})") for user in users
+        ]

@@ -12,6 +12,7 @@ from wtforms.validators import Optional, ValidationError
 
 from tracker.extensions import db
 from tracker.models import Campaign
+from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, campaign_visible
 from tracker.queries.dashboard.period import PERIOD_LABELS, PERIODS, period_bounds
 from tracker.queries.dashboard.scope import Scope
 from tracker.queries.dashboard.whom import WHOM_SORTS
@@ -36,10 +37,13 @@ class DashboardFilterForm(FlaskForm):
     )
     dir = SelectField("Order", choices=[SelectChoice("asc"), SelectChoice("desc")], default="asc")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, visibility: Visibility = UNRESTRICTED_ONLY, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.visibility = visibility
         campaigns = db.session.execute(
-            select(Campaign.id, Campaign.name).order_by(Campaign.archived, Campaign.name)
+            select(Campaign.id, Campaign.name)
+            .where(campaign_visible(visibility))
+            .order_by(Campaign.archived, Campaign.name)
         ).all()
         self.campaign.choices = [SelectChoice("", "All campaigns")] + [
             SelectChoice(str(campaign_id), name) for campaign_id, name in campaigns
@@ -61,5 +65,10 @@ class DashboardFilterForm(FlaskForm):
         )
         campaign = int(self.campaign.data) if self.campaign.data else None
         return Scope(
-            today=today, campaign_id=campaign, period_start=start, period_end=end, user_id=user_id
+            today=today,
+            campaign_id=campaign,
+            period_start=start,
+            period_end=end,
+            user_id=user_id,
+            visibility=self.visibility,
         )

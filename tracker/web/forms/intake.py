@@ -30,11 +30,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.auth import current_visibility
 from tracker.domain.bounds import parse_id
 from tracker.domain.letter_parsing import ParsedLetter, Span
 from tracker.domain.official_matching import EXACT, Match
 from tracker.extensions import db
 from tracker.models import Campaign, Official
+from tracker.queries.access import campaign_visible
 from tracker.services.errors import ServiceError
 from tracker.services.intake import ReviewedLetter, ReviewedRecipient
 from tracker.services.letters import DemandInput
@@ -109,7 +111,9 @@ class ReviewForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         campaigns = db.session.scalars(
-            select(Campaign).where(Campaign.archived.is_(False)).order_by(Campaign.name)
+            select(Campaign)
+            .where(Campaign.archived.is_(False), campaign_visible(current_visibility()))
+            .order_by(Campaign.name)
         )
         self.campaign_id.choices = [SelectChoice("", "— none —")] + [
             SelectChoice(str(campaign.id), campaign.name) for campaign in campaigns

@@ -27,9 +27,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.auth import current_visibility
 from tracker.domain.labels import CHANNEL_LABELS, OUTCOME_LABELS, STANCE_LABELS
 from tracker.extensions import db
 from tracker.models import Campaign, Demand, Letter, Official, Recipient, User
+from tracker.queries.access import campaign_visible
 from tracker.web.forms.bounds import SaneDate
 
 CHANNEL_CHOICES = [SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()]
@@ -117,7 +119,14 @@ def official_label(official: Official) -> str:
 
 
 def _campaigns() -> list[Campaign]:
-    return list(db.session.scalars(select(Campaign).order_by(Campaign.archived, Campaign.name)))
+    """The campaigns the user may file a letter into: a restricted one only if granted."""
+    return list(
+        db.session.scalars(
+            select(Campaign)
+            .where(campaign_visible(current_visibility()))
+            .order_by(Campaign.archived, Campaign.name)
+        )
+    )
 
 
 def _staff() -> list[User]:

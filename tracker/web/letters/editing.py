@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from tracker.auth import current_actor, requires
+from tracker.auth import current_actor, current_visibility, requires
 from tracker.domain.labels import OUTCOME_LABELS, STANCE_LABELS
 from tracker.errors import status_for
 from tracker.extensions import db
@@ -18,6 +18,7 @@ from tracker.services.errors import EditConflict, ServiceError
 from tracker.services.letters import undo
 from tracker.settings import organisation_today
 from tracker.web import followup as followup_web
+from tracker.web.access import note_restricted_view, visible_letter
 from tracker.web.forms.common import add_error, form_version, place_field_errors
 from tracker.web.forms.letters import (
     DemandOutcomeForm,
@@ -114,7 +115,7 @@ def _handle_form(form: LetterForm, letter: Letter | None, follows_up: Letter | N
                 current_actor(), letter, parsed.data, version, now, upload
             )
     except EditConflict as conflict:
-        current = load_letter(conflict.current.id)
+        current = load_letter(conflict.current.id, current_visibility())
         form.version.data = str(current.version)
         changed = differences(letter_service.letter_input_from(current), parsed.data)
         return _render_form(form, current, follows_up, conflict=changed), 409
@@ -141,7 +142,7 @@ def new():
 @bp.route("/<int:letter_id>/follow-up", methods=["GET", "POST"])
 @requires("editor")
 def follow_up(letter_id: int):
-    original = load_letter(letter_id)
+    original = load_letter(letter_id, current_visibility())
     form = LetterForm()
     if request.method == "POST":
         return _handle_form(form, None, original)
@@ -162,12 +163,16 @@ def follow_up(letter_id: int):
 @bp.route("/<int:letter_id>/edit", methods=["GET", "POST"])
 @requires("editor")
 def edit(letter_id: int):
-    letter = load_letter(letter_id)
+    visibility = current_visibility()
+    letter = load_letter(letter_id, visibility)
+    follows_up = letter.follows_up
+    if follows_up is not None and not visibility.sees_campaign(follows_up.campaign):
+        follows_up = None  # kept on the letter, not shown to whom it is hidden
     form = LetterForm()
     if request.method == "POST":
-        return _handle_form(form, letter, letter.follows_up)
+        return _handle_form(form, letter, follows_up)
     fill_letter_form(form, letter)
-    return _render_form(form, letter, letter.follows_up)
+    return _render_form(form, letter, follows_up)
 
 
 def _outcome_form(demand: Demand) -> DemandOutcomeForm:
@@ -184,7 +189,8 @@ def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra)
     for demand_id, form in (outcome_forms or {}).items():
         demand = db.session.get(Demand, demand_id)
         return render_template("letters/outcome.html", demand=demand, form=form), status
-    page = build_page(letter_id, organisation_today(utcnow()))
+    page = build_page(letter_id, organisation_today(utcnow()), current_visibility())
+    note_restricted_view(page.letter)
     forms = {view.demand.id: _outcome_form(view.demand) for view in page.demands}
     return render_template(
         "letters/show.html",
@@ -221,7 +227,7 @@ def close_question(letter: Letter) -> dict[str, str]:
 @bp.route("/<int:letter_id>/close", methods=["GET", "POST"])
 @requires("editor")
 def close(letter_id: int):
-    letter = load_letter(letter_id)
+    letter = load_letter(letter_id, current_visibility())
     if request.method == "GET":  # the confirmation page (the letter page asks in a dialog)
         back = url_for("letters.show", letter_id=letter_id)
         return render_template("confirm.html", **close_question(letter), cancel_url=back)
@@ -261,6 +267,7 @@ def undo_close(letter_id: int):
 @requires("editor")
 def demand_outcome(demand_id: int):
     demand = db.session.get(Demand, demand_id) or abort(404)
+    load_letter(demand.letter_id, current_visibility())  # 404 unless the user may see it
     if request.method == "GET":  # the page without JavaScript; the letter page has a dialog
         return render_template("letters/outcome.html", demand=demand, form=_outcome_form(demand))
     letter_id = demand.letter_id
@@ -295,7 +302,8 @@ def demand_outcome(demand_id: int):
 @bp.route("/<int:letter_id>/file")
 @requires("viewer")
 def download(letter_id: int):
-    letter = db.session.get(Letter, letter_id) or abort(404)
+    letter = visible_letter(letter_id)
     if not letter.file_key:
         abort(404)
+    note_restricted_view(letter, "File")
     return files.download(letter.file_key, letter.file_name or "letter", letter.file_type or "")

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SubmitField
 
-from tracker.auth import current_actor, requires
+from tracker.auth import current_actor, current_visibility, requires
 from tracker.errors import status_for
 from tracker.models import utcnow
 from tracker.services.errors import ServiceError
@@ -51,7 +51,7 @@ def import_csv():
     if confirm_form.submit.data and confirm_form.validate_on_submit():
         data = (confirm_form.csv_text.data or "").encode("utf-8")
         file_name = (confirm_form.file_name.data or "")[:255]
-        plan = csv_import.plan_import(data, user, organisation_today(now))
+        plan = csv_import.plan_import(data, user, organisation_today(now), current_visibility())
         if not plan.ok:
             return _preview(plan, upload_form, confirm_form, file_name)
         try:
@@ -72,7 +72,7 @@ def import_csv():
             return render_template("letters/import.html", form=upload_form, plan=None), 400
         raw = upload.read()
         file_name = upload.filename[:255]
-        plan = csv_import.plan_import(raw, user, organisation_today(now))
+        plan = csv_import.plan_import(raw, user, organisation_today(now), current_visibility())
         if plan.ok:
             confirm_form.csv_text.data = raw.decode("utf-8-sig")
             confirm_form.file_name.data = file_name

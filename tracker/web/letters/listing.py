@@ -8,7 +8,7 @@ from flask import Response, render_template, request, stream_with_context, url_f
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from tracker.auth import requires
+from tracker.auth import current_visibility, requires
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Official, User, utcnow
 from tracker.queries import directory as directory_query
@@ -77,7 +77,10 @@ def _filter_choices() -> dict[str, list[SelectChoice]]:
     """Options of the filter form; none of them grows with the letters or the directory."""
     owners = db.session.execute(select(User.id, User.name).order_by(func.lower(User.name))).all()
     return {
-        "campaign": [SelectChoice(str(i), name) for i, name in directory_query.campaign_choices()],
+        "campaign": [
+            SelectChoice(str(i), name)
+            for i, name in directory_query.campaign_choices(visibility=current_visibility())
+        ],
         "owner": [SelectChoice(str(i), name) for i, name in owners],
         "state": [SelectChoice(state, state) for state in LETTER_STATES],
         "outcome": [
@@ -91,7 +94,8 @@ def _filter_choices() -> dict[str, list[SelectChoice]]:
 @requires("viewer")
 def index():
     filters, errors, official_name = _filters_from_request()
-    page = search_letters(filters, organisation_today(utcnow()))
+    today = organisation_today(utcnow())
+    page = search_letters(filters, today, visibility=current_visibility())
     return render_template(
         "letters/index.html",
         page=page,
@@ -117,7 +121,7 @@ def export_csv():
     today = organisation_today(utcnow())
     stamp = today.isoformat()
     return Response(
-        stream_with_context(csv_export.export_csv_chunks(filters, today)),
+        stream_with_context(csv_export.export_csv_chunks(filters, today, current_visibility())),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="letters-{stamp}.csv"'},
     )
