@@ -61,7 +61,7 @@ class LetterPage:
         return sum(1 for view in self.demands if not view.answered)
 
 
-def load_letter(letter_id: int, visibility: Visibility = UNRESTRICTED_ONLY) -> Letter:
+def load_letter(letter_id: int, visibility: Visibility) -> Letter:
     """The letter with what its page shows; 404 when it does not exist or the viewer may
     not see it (the same answer, so a restricted letter's existence does not leak)."""
     letter = db.session.scalar(

@@ -249,7 +249,7 @@ def close(letter_id: int):
 @requires("editor")
 def undo_close(letter_id: int):
     """The close flash's "Undo": the letter is open again, its reminders re-planned."""
-    letter = load_letter(letter_id)
+    letter = load_letter(letter_id, current_visibility())
     form = UndoForm()
     if not form.validate_on_submit():
         abort(400)
