@@ -23,3 +23,16 @@ def age_seconds(now: datetime) -> float | None:
 def mail_unreachable_since() -> datetime | None:
     """When the scheduler last found the mail server unreachable, if it still is."""
     return db.session.scalar(select(func.min(MailServerStatus.unreachable_since)))
+
+
+def banner_state(now: datetime) -> tuple[float | None, datetime | None]:
+    """`age_seconds(now)` and `mail_unreachable_since()` in one round trip (every page)."""
+    last, unreachable = db.session.connection().execute(_BANNER_STATE).one()
+    age = None if last is None else max(0.0, (now - last).total_seconds())
+    return age, unreachable
+
+
+_BANNER_STATE = select(
+    select(func.max(SchedulerHeartbeat.beat_at)).scalar_subquery(),
+    select(func.min(MailServerStatus.unreachable_since)).scalar_subquery(),
+)

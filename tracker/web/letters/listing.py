@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Response, render_template, request, stream_with_context, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
@@ -12,6 +13,7 @@ from tracker.auth import requires
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Official, User, utcnow
 from tracker.queries import directory as directory_query
+from tracker.queries.cache import VersionedCache
 from tracker.queries.letters import export as csv_export
 from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
 from tracker.queries.letters.listing import search_letters
@@ -26,6 +28,10 @@ SORT_LABELS = {
     "due_on": "Next due date",
     "overdue": "Days overdue",
 }
+
+# Pages of the list and the filter form's options, per data version (exact: see
+# tracker.queries.cache). Its own shelf, so list pages never evict dashboard reports.
+_list_cache = VersionedCache(max_entries=256)
 
 
 def _id_link_prefix(endpoint: str, argument: str) -> str:
@@ -64,6 +70,8 @@ def _filters_from_request() -> tuple[LetterFilters, dict[str, str], str]:
     """The list's filters; a typed official name (the search field) replaces the id."""
     filters, errors = LetterFilters.from_args(request.args)
     if "official_name" not in request.args:
+        if filters.official is None:
+            return filters, errors, ""
         name = db.session.scalar(select(Official.name).where(Official.id == filters.official))
         return filters, errors, name or ""
     typed = " ".join(request.args["official_name"].split())[:300]
@@ -74,7 +82,11 @@ def _filters_from_request() -> tuple[LetterFilters, dict[str, str], str]:
 
 
 def _filter_choices() -> dict[str, list[SelectChoice]]:
-    """Options of the filter form; none of them grows with the letters or the directory."""
+    """Options of the filter form, per data version; none grows with the letters."""
+    return _list_cache.cached(("filter-choices",), _read_filter_choices)
+
+
+def _read_filter_choices() -> dict[str, list[SelectChoice]]:
     owners = db.session.execute(select(User.id, User.name).order_by(func.lower(User.name))).all()
     return {
         "campaign": [SelectChoice(str(i), name) for i, name in directory_query.campaign_choices()],
@@ -91,7 +103,11 @@ def _filter_choices() -> dict[str, list[SelectChoice]]:
 @requires("viewer")
 def index():
     filters, errors, official_name = _filters_from_request()
-    page = search_letters(filters, organisation_today(utcnow()))
+    today = organisation_today(utcnow())
+    # Keyed by the viewer too: whatever a viewer may see stays theirs.
+    page = _list_cache.cached(
+        ("page", current_user.id, filters, today), lambda: search_letters(filters, today)
+    )
     return render_template(
         "letters/index.html",
         page=page,
