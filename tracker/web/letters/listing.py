@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Response, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    get_template_attribute,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
@@ -16,7 +24,7 @@ from tracker.queries import directory as directory_query
 from tracker.queries.cache import VersionedCache
 from tracker.queries.letters import export as csv_export
 from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
-from tracker.queries.letters.listing import search_letters
+from tracker.queries.letters.listing import Page, search_letters
 from tracker.settings import organisation_today
 from tracker.web.letters import bp
 from tracker.web.letters.form_input import officials_named
@@ -99,15 +107,33 @@ def _read_filter_choices() -> dict[str, list[SelectChoice]]:
     }
 
 
+def _page_with_rows(
+    filters: LetterFilters, letter_link: str, official_link: str
+) -> tuple[Page, Markup]:
+    """The page of letters and its table rows as HTML, per data version.
+
+    Keyed by the viewer too, so whatever one viewer may see stays theirs. The rows hold
+    no per-response value (no form, no token; the CSP has no nonce), so their HTML is
+    the same for every request that sees this data version.
+    """
+    today = organisation_today(utcnow())
+
+    def compute() -> tuple[Page, Markup]:
+        page = search_letters(filters, today)
+        render = get_template_attribute("letters/_rows.html", "letter_rows")
+        return page, render(page.rows, letter_link, official_link)
+
+    key = ("page", current_user.id, filters, today, letter_link, official_link)
+    return _list_cache.cached(key, compute)
+
+
 @bp.route("")
 @requires("viewer")
 def index():
     filters, errors, official_name = _filters_from_request()
-    today = organisation_today(utcnow())
-    # Keyed by the viewer too: whatever a viewer may see stays theirs.
-    page = _list_cache.cached(
-        ("page", current_user.id, filters, today), lambda: search_letters(filters, today)
-    )
+    letter_link = _id_link_prefix("letters.show", "letter_id")
+    official_link = _id_link_prefix("officials.show", "official_id")
+    page, rows_html = _page_with_rows(filters, letter_link, official_link)
     return render_template(
         "letters/index.html",
         page=page,
@@ -117,8 +143,7 @@ def index():
         shown_filters=SHOWN_FILTERS,
         choices=_filter_choices(),
         sort_labels=SORT_LABELS,
-        letter_link=_id_link_prefix("letters.show", "letter_id"),
-        official_link=_id_link_prefix("officials.show", "official_id"),
+        rows_html=rows_html,
     ), (400 if errors else 200)
 
 
