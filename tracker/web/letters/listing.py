@@ -39,7 +39,7 @@ SORT_LABELS = {
 
 # Pages of the list and the filter form's options, per data version (exact: see
 # tracker.queries.cache). Its own shelf, so list pages never evict dashboard reports.
-_list_cache = VersionedCache(max_entries=256)
+_list_cache = VersionedCache(max_entries=128)
 
 
 def _id_link_prefix(endpoint: str, argument: str) -> str:
