@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import (
-    Response,
-    get_template_attribute,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
+from flask import Response, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -24,7 +17,7 @@ from tracker.queries import directory as directory_query
 from tracker.queries.cache import VersionedCache
 from tracker.queries.letters import export as csv_export
 from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
-from tracker.queries.letters.listing import Page, search_letters
+from tracker.queries.letters.listing import search_letters
 from tracker.settings import organisation_today
 from tracker.web.letters import bp
 from tracker.web.letters.form_input import officials_named
@@ -37,8 +30,8 @@ SORT_LABELS = {
     "overdue": "Days overdue",
 }
 
-# Pages of the list and the filter form's options, per data version (exact: see
-# tracker.queries.cache). Its own shelf, so list pages never evict dashboard reports.
+# The list's pages as HTML, per data version (exact: see tracker.queries.cache). A
+# shelf of its own, so browsing list pages never evicts a dashboard report.
 _list_cache = VersionedCache(max_entries=128)
 
 
@@ -90,11 +83,7 @@ def _filters_from_request() -> tuple[LetterFilters, dict[str, str], str]:
 
 
 def _filter_choices() -> dict[str, list[SelectChoice]]:
-    """Options of the filter form, per data version; none grows with the letters."""
-    return _list_cache.cached(("filter-choices",), _read_filter_choices)
-
-
-def _read_filter_choices() -> dict[str, list[SelectChoice]]:
+    """Options of the filter form; none of them grows with the letters or the directory."""
     owners = db.session.execute(select(User.id, User.name).order_by(func.lower(User.name))).all()
     return {
         "campaign": [SelectChoice(str(i), name) for i, name in directory_query.campaign_choices()],
@@ -107,44 +96,52 @@ def _read_filter_choices() -> dict[str, list[SelectChoice]]:
     }
 
 
-def _page_with_rows(
-    filters: LetterFilters, letter_link: str, official_link: str
-) -> tuple[Page, Markup]:
-    """The page of letters and its table rows as HTML, per data version.
+def _list_content(filters: LetterFilters, errors: dict[str, str], official_name: str) -> Markup:
+    """The page below the navigation (count, filter form, rows, pager), per data version.
 
-    Keyed by the viewer too, so whatever one viewer may see stays theirs. The rows hold
-    no per-response value (no form, no token; the CSP has no nonce), so their HTML is
-    the same for every request that sees this data version.
+    Rendered once and kept for every request that sees the same data version with the
+    same filters, keyed by the viewer too (their role shows buttons; whatever one viewer
+    may see stays theirs). It holds no per-response value: the filter form is a GET
+    without a token, the CSP has no nonce; the token, flashes and banners are in the
+    layout around it, rendered on every request.
     """
     today = organisation_today(utcnow())
 
-    def compute() -> tuple[Page, Markup]:
-        page = search_letters(filters, today)
-        render = get_template_attribute("letters/_rows.html", "letter_rows")
-        return page, render(page.rows, letter_link, official_link)
+    def render() -> Markup:
+        # The template's own output: autoescaped HTML, safe to place as it is.
+        return Markup(  # noqa: S704
+            render_template(
+                "letters/_list.html",
+                page=search_letters(filters, today),
+                filters=filters,
+                errors=errors,
+                official_name=official_name,
+                shown_filters=SHOWN_FILTERS,
+                choices=_filter_choices(),
+                sort_labels=SORT_LABELS,
+                letter_link=_id_link_prefix("letters.show", "letter_id"),
+                official_link=_id_link_prefix("officials.show", "official_id"),
+            )
+        )
 
-    key = ("page", current_user.id, filters, today, letter_link, official_link)
-    return _list_cache.cached(key, compute)
+    key = (
+        "letters list",
+        current_user.id,
+        request.script_root,
+        today,
+        filters,
+        tuple(sorted(errors.items())),
+        official_name,
+    )
+    return _list_cache.cached(key, render)
 
 
 @bp.route("")
 @requires("viewer")
 def index():
     filters, errors, official_name = _filters_from_request()
-    letter_link = _id_link_prefix("letters.show", "letter_id")
-    official_link = _id_link_prefix("officials.show", "official_id")
-    page, rows_html = _page_with_rows(filters, letter_link, official_link)
-    return render_template(
-        "letters/index.html",
-        page=page,
-        filters=filters,
-        errors=errors,
-        official_name=official_name,
-        shown_filters=SHOWN_FILTERS,
-        choices=_filter_choices(),
-        sort_labels=SORT_LABELS,
-        rows_html=rows_html,
-    ), (400 if errors else 200)
+    content = _list_content(filters, errors, official_name)
+    return render_template("letters/index.html", content=content), (400 if errors else 200)
 
 
 @bp.route("/export.csv")
