@@ -21,9 +21,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 
 from tracker.extensions import db, login_manager
 from tracker.models import User, utcnow
+from tracker.queries import heartbeat
+from tracker.queries.cache import VERSION_COLUMN, remember
 from tracker.services import accounts
 from tracker.services.audit import Actor
 from tracker.services.errors import ServiceError
@@ -83,11 +86,20 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def load_user(user_id: str) -> User | None:
+    """The session's user; the same round trip reads what every page reads besides
+    (the data version, the staff banners' state), kept for the request's transaction."""
     raw_id, _, token = user_id.partition(":")
     if not raw_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or user.session_token != token or not user.is_active:
+    row = db.session.execute(
+        select(User, VERSION_COLUMN, *heartbeat.BANNER_COLUMNS).where(User.id == int(raw_id))
+    ).first()
+    if row is None:
+        return None
+    user, version, last_beat, unreachable = row
+    remember("data_version", version)
+    heartbeat.remember_banner_state(last_beat, unreachable)
+    if user.session_token != token or not user.is_active:
         return None
     return user
 

@@ -26,24 +26,48 @@ from tracker.models import DataVersion
 T = TypeVar("T")
 
 _VERSION = select(DataVersion.version).where(DataVersion.id == 1)
-_MEMO = "tracker_data_version"
+_MEMO = "tracker_per_transaction"
+
+# The data version as a column, for a statement that reads it along with other things
+# (the session's user: one round trip for what every page reads). Pass what it read to
+# remember("data_version", ...).
+VERSION_COLUMN = _VERSION.scalar_subquery()
 
 
-def data_version() -> int | None:
-    """The committed data version, read once per transaction of the session.
-
-    A request that reads several cached results reads the version once: they then all
-    belong to the same version. The memo lives in the session's transaction; a commit
-    or a rollback ends it, so the next read after a write sees the new version.
-    """
+def _memo() -> dict[str, object]:
+    """Values read in the session's current transaction; empty once it has ended."""
     session = db.session()
     transaction = session.get_transaction()
     memo = session.info.get(_MEMO)
-    if transaction is not None and memo is not None and memo[0] is transaction:
-        return memo[1]
-    version = session.connection().scalar(_VERSION)
-    session.info[_MEMO] = (session.get_transaction(), version)
-    return version
+    if transaction is None or memo is None or memo[0] is not transaction:
+        memo = (transaction, {})
+        session.info[_MEMO] = memo
+    return memo[1]
+
+
+def per_transaction(name: str, read: Callable[[], T]) -> T:
+    """`read()`, once per transaction of the session.
+
+    A commit or a rollback ends the transaction, so the next call after a write reads
+    afresh. A request reads each such value once: the cached results it then serves all
+    belong to the same data version.
+    """
+    memo = _memo()
+    if name not in memo:
+        value = read()
+        memo = _memo()  # the read may have begun the transaction
+        memo[name] = value
+    return memo[name]  # type: ignore[return-value]
+
+
+def remember(name: str, value: object) -> None:
+    """Keep a value read by a statement of the current transaction (see VERSION_COLUMN)."""
+    _memo()[name] = value
+
+
+def data_version() -> int | None:
+    """The committed data version, read once per transaction of the session."""
+    return per_transaction("data_version", lambda: db.session.connection().scalar(_VERSION))
 
 
 class VersionedCache:
