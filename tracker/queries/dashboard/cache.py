@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from tracker.queries.cache import VersionedCache, data_version
+from tracker.queries.cache import VersionedCache
 
 MAX_ENTRIES = 64
 T = TypeVar("T")
 
 _reports = VersionedCache(MAX_ENTRIES)
-
-__all__ = ["MAX_ENTRIES", "cached", "data_version"]
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
