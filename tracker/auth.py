@@ -25,7 +25,9 @@ from flask_login import current_user, login_user, logout_user
 
 from tracker.extensions import db, login_manager
 from tracker.models import User, utcnow
+from tracker.queries import heartbeat
 from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, visibility_of
+from tracker.queries.cache import VERSION_COLUMN, remember
 from tracker.services import accounts
 from tracker.services.accounts import sessions
 from tracker.services.audit import Actor
@@ -95,13 +97,17 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def load_user(token: str) -> User | None:
-    """The cookie carries a login session's token: its session must still stand."""
+    """The cookie carries a login session's token: its session must still stand. The
+    same round trip reads the session's user and what every page reads besides (the data
+    version, the staff banners' state), kept for the request's transaction."""
     now = utcnow()
-    login_session = sessions.find_active(token, now)
-    if login_session is None:
+    found = sessions.find_active(token, now, VERSION_COLUMN, *heartbeat.BANNER_COLUMNS)
+    if found is None:
         return None
-    user = db.session.get(User, login_session.user_id)
-    if user is None or not user.is_active:
+    login_session, user, version, last_beat, unreachable = found
+    remember("data_version", version)
+    heartbeat.remember_banner_state(last_beat, unreachable)
+    if not user.is_active:
         return None
     sessions.touch(login_session, request.remote_addr or "", now)
     user.login_session, user.login_token = login_session, token

@@ -18,12 +18,12 @@ def scheduler_warning() -> dict[str, object]:
     if not current_user.is_authenticated:
         return {"scheduler_stale": False}
     interval = current_app.config["TRACKER_SWEEP_SECONDS"]
-    age = heartbeat.age_seconds(utcnow())
+    age, unreachable_since = heartbeat.banner_state(utcnow())
     return {
         "scheduler_stale": age is None or age > 3 * interval,
         "scheduler_age": age,
         # The scheduler runs but the mail does not go out: another problem, another fix.
-        "mail_unreachable_since": heartbeat.mail_unreachable_since(),
+        "mail_unreachable_since": unreachable_since,
     }
 
 

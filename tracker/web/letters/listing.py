@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Response, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
@@ -12,6 +14,7 @@ from tracker.auth import current_visibility, requires
 from tracker.extensions import db
 from tracker.models import DEMAND_OUTCOMES, Official, User, utcnow
 from tracker.queries import directory as directory_query
+from tracker.queries.cache import VersionedCache
 from tracker.queries.letters import export as csv_export
 from tracker.queries.letters.filters import LETTER_STATES, SORTS, LetterFilters
 from tracker.queries.letters.listing import search_letters
@@ -26,6 +29,10 @@ SORT_LABELS = {
     "due_on": "Next due date",
     "overdue": "Days overdue",
 }
+
+# The list's pages as HTML, per data version (exact: see tracker.queries.cache). A
+# shelf of its own, so browsing list pages never evicts a dashboard report.
+_list_cache = VersionedCache(max_entries=128)
 
 
 def _id_link_prefix(endpoint: str, argument: str) -> str:
@@ -64,6 +71,8 @@ def _filters_from_request() -> tuple[LetterFilters, dict[str, str], str]:
     """The list's filters; a typed official name (the search field) replaces the id."""
     filters, errors = LetterFilters.from_args(request.args)
     if "official_name" not in request.args:
+        if filters.official is None:
+            return filters, errors, ""
         name = db.session.scalar(select(Official.name).where(Official.id == filters.official))
         return filters, errors, name or ""
     typed = " ".join(request.args["official_name"].split())[:300]
@@ -90,24 +99,52 @@ def _filter_choices() -> dict[str, list[SelectChoice]]:
     }
 
 
+def _list_content(filters: LetterFilters, errors: dict[str, str], official_name: str) -> Markup:
+    """The page below the navigation (count, filter form, rows, pager), per data version.
+
+    Rendered once and kept for every request that sees the same data version with the
+    same filters, keyed by the viewer too (their role shows buttons; whatever one viewer
+    may see stays theirs). It holds no per-response value: the filter form is a GET
+    without a token, the CSP has no nonce; the token, flashes and banners are in the
+    layout around it, rendered on every request.
+    """
+    today = organisation_today(utcnow())
+
+    def render() -> Markup:
+        # The template's own output: autoescaped HTML, safe to place as it is.
+        return Markup(  # noqa: S704
+            render_template(
+                "letters/_list.html",
+                page=search_letters(filters, today, visibility=current_visibility()),
+                filters=filters,
+                errors=errors,
+                official_name=official_name,
+                shown_filters=SHOWN_FILTERS,
+                choices=_filter_choices(),
+                sort_labels=SORT_LABELS,
+                letter_link=_id_link_prefix("letters.show", "letter_id"),
+                official_link=_id_link_prefix("officials.show", "official_id"),
+            )
+        )
+
+    key = (
+        "letters list",
+        current_user.id,
+        request.script_root,
+        today,
+        filters,
+        tuple(sorted(errors.items())),
+        official_name,
+    )
+    return _list_cache.cached(key, render)
+
+
 @bp.route("")
 @requires("viewer")
 def index():
     filters, errors, official_name = _filters_from_request()
-    today = organisation_today(utcnow())
-    page = search_letters(filters, today, visibility=current_visibility())
-    return render_template(
-        "letters/index.html",
-        page=page,
-        filters=filters,
-        errors=errors,
-        official_name=official_name,
-        shown_filters=SHOWN_FILTERS,
-        choices=_filter_choices(),
-        sort_labels=SORT_LABELS,
-        letter_link=_id_link_prefix("letters.show", "letter_id"),
-        official_link=_id_link_prefix("officials.show", "official_id"),
-    ), (400 if errors else 200)
+    content = _list_content(filters, errors, official_name)
+    return render_template("letters/index.html", content=content), (400 if errors else 200)
 
 
 @bp.route("/export.csv")
