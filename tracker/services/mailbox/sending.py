@@ -50,7 +50,9 @@ def _worker() -> str:
 def send_record(letter: Letter) -> LetterSend:
     """The letter's send, created (as a draft) on first use; flushes, never commits."""
     existing = db.session.scalar(
-        select(LetterSend).where(LetterSend.letter_id == letter.id, LetterSend.recipient_id.is_(None))
+        select(LetterSend).where(
+            LetterSend.letter_id == letter.id, LetterSend.recipient_id.is_(None)
+        )
     )
     if existing is not None:
         return existing
@@ -331,7 +333,8 @@ def _resent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.
         select(MailDelivery).where(MailDelivery.recipient_id == recipient.id)
     ) or MailDelivery(recipient=recipient)
     db.session.add(reached)
-    reached.state, reached.address, reached.error, reached.updated_at = "delivered", address, "", now
+    reached.state, reached.address, reached.error = "delivered", address, ""
+    reached.updated_at = now
     reached.dismissed_at = reached.dismissed_by_id = None
     # The resend starts this recipient's clock (planning counts it from `resent_on`).
     reached.resent_on = organisation_today(now)
