@@ -289,8 +289,8 @@ def resend_delivery(delivery_id: int):
     try:
         send = sending.resend(current_actor(), delivery, utcnow())
     except ServiceError as error:
-        flash(str(error), "error")
-        return _back(delivery), status_for(error)
+        flash(str(error), "error")  # shown where the button was, as on delivery problems
+        return _back(delivery)
     address = delivery.recipient.official.email or ""
     name = delivery.recipient.official.name
     same = address.lower() == failed_for.lower()
@@ -321,8 +321,8 @@ def dismiss_delivery(delivery_id: int):
     try:
         sending.dismiss_failure(current_actor(), delivery, utcnow())
     except ServiceError as error:
-        flash(str(error), "error")
-        return _back(delivery), status_for(error)
+        flash(str(error), "error")  # shown where the button was, as on delivery problems
+        return _back(delivery)
     flash("The failed delivery is dismissed: it stays on the letter's page and leaves the "
           "delivery problems.", "success")  # fmt: skip
     return _back(delivery)
