@@ -18,7 +18,8 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, Letter, LetterSend, MailDelivery, Official, Recipient
 from tracker.services import directory, letters
 from tracker.services.audit import Actor
-from tracker.services.mailbox import sending
+from tracker.services.errors import ServiceError
+from tracker.services.mailbox import applying, sending
 from tracker.settings import organisation_today
 
 OLD, NEW = "deputy@gov.example", "ben.deputy@gov.example"
@@ -211,3 +212,26 @@ def test_a_dismissed_failure_leaves_the_problem_lists_and_is_audited(refused, us
     auth.login("admin")
     problems = client.get("/admin/delivery/").text
     assert 'id="letter-problems"' not in problems and "No delivery problems" in problems
+
+
+def test_one_resend_at_a_time_and_none_without_an_address(refused, smtp, users):
+    correct_address(users, refused.deputy, NEW)
+    delivery = delivery_of(deputy_of(refused.letter.id))
+    sending.resend(editor(users), delivery, NOW)
+    # A second press before the first went out is refused: the recipient gets it once.
+    with pytest.raises(ServiceError, match="already being sent again") as conflict:
+        sending.resend(editor(users), delivery_of(deputy_of(refused.letter.id)), NOW)
+    assert conflict.value.kind == "conflict"
+    assert sending.send_due(NOW) == 1 and sending.send_due(NOW + timedelta(hours=1)) == 0
+    assert [m.rcpt_tos for m in smtp.messages][-1] == (NEW,) and len(smtp.messages) == 2
+    # The minister's address never failed: nothing to resend; an official without an
+    # address cannot be resent to.
+    minister = next(r for r in deputy_of(refused.letter.id).letter.recipients if r.role == "to")
+    with pytest.raises(ServiceError, match="nothing to send again"):
+        sending.resend(editor(users), delivery_of(minister), NOW)
+    correct_address(users, refused.minister, "")
+    sending.send_due(NOW)  # nothing queued
+    applying.mark_delivery_failed(minister, "minister@gov.example", "5.1.1 bounced", NOW)
+    db.session.commit()
+    with pytest.raises(ServiceError, match="Ana Minister has no email address"):
+        sending.resend(editor(users), delivery_of(minister), NOW)

@@ -258,8 +258,11 @@ def _process(send_id: int, attempts: int, worker: str, now: datetime) -> bool:
     assert send is not None
     letter = send.letter
     email = compose(letter, send)
-    with mail.Mailer() as mailer:
-        delivery = mailer.deliver(email, now)
+    if not all(email.to):  # a resend whose official lost their address since it was queued
+        delivery = mail.Delivery("fail", "No email address for this official any more.")
+    else:
+        with mail.Mailer() as mailer:
+            delivery = mailer.deliver(email, now)
     db.session.refresh(send)
     if (send.state, send.claimed_by, send.attempts) != ("sending", worker, attempts):
         db.session.rollback()  # our lease ran out and someone else took over
