@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 from tests.support.intake_helpers import LETTERS, form_fields, upload
 from tracker.extensions import db
 from tracker.models import AuditEvent, Letter, Official
-from tracker.services import accounts
+from tracker.services import accounts, at_rest
 from tracker.services.audit import Actor
 from tracker.services.directory import create_official
 
@@ -179,4 +179,41 @@ def test_another_editor_cannot_confirm_someone_elses_staged_letter(app, client, 
     response = confirm(other, fields)
     assert response.status_code == 400
     assert "This letter is no longer waiting for review" in response.text
+    assert count(Letter) == 0
+
+
+def test_with_a_file_key_the_staged_upload_is_encrypted_and_the_letter_reads_back(
+    app, client, auth
+):
+    app.config["TRACKER_FILE_KEY"] = at_rest.generate_key()
+    original = (LETTERS / CICC).read_bytes()
+    auth.login("editor")
+    fields = review(client)
+    staging = Path(app.config["UPLOAD_PATH"]) / "staging" / fields["key"]
+    staged = {p.name: p.read_bytes() for p in staging.iterdir()}
+    assert sorted(staged) == ["letter.json", "original"]
+    for name, on_disk in staged.items():
+        # Neither the uploaded file nor the letter's text is in the clear on disk.
+        assert on_disk.startswith(at_rest.MAGIC), name
+        for plaintext in (b"Trump", b"Pennsylvania Avenue", b"sanctions", CICC.encode()):
+            assert plaintext not in on_disk, (name, plaintext)
+
+    assert confirm(client, fields).status_code == 302
+    letter = db.session.scalars(select(Letter)).one()
+    assert letter.body.startswith("March 27, 2020\nPresident Donald J. Trump")
+    stored = (Path(app.config["UPLOAD_PATH"]) / letter.file_key).read_bytes()
+    assert stored.startswith(at_rest.MAGIC) and b"Trump" not in stored
+    with client.get(f"/letters/{letter.id}/file") as download:
+        assert download.data == original
+    assert sorted(p.name for p in staging.iterdir()) == ["claim"]
+
+
+def test_a_letter_staged_under_another_file_key_reads_as_expired(app, client, auth):
+    app.config["TRACKER_FILE_KEY"] = at_rest.generate_key()
+    auth.login("editor")
+    fields = review(client)
+    app.config["TRACKER_FILE_KEY"] = at_rest.generate_key()
+    response = confirm(client, fields)
+    assert response.status_code in (400, 409, 410)
+    assert "no longer waiting for review" in response.text
     assert count(Letter) == 0

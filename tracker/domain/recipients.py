@@ -9,6 +9,8 @@ that column and never applies the rule again.
 
 from __future__ import annotations
 
+from datetime import date
+
 # States in which a recipient's clock runs and reminders may go out.
 RUNNING_STATES = ("awaiting", "acknowledged")
 
@@ -42,3 +44,9 @@ def has_clock(expects: bool, never_received: bool) -> bool:
 def clock_runs(expects: bool, state: str, never_received: bool) -> bool:
     """The recipient has a clock and it still runs (no final answer yet)."""
     return has_clock(expects, never_received) and state in RUNNING_STATES
+
+
+def clock_start(sent_on: date, resent_on: date | None) -> date:
+    """The day a recipient's clock counts from: the letter's sent date, or, for a
+    recipient the letter reached only when staff sent it again, the day of that resend."""
+    return max(sent_on, resent_on) if resent_on is not None else sent_on

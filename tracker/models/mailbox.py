@@ -6,17 +6,19 @@ these rows hold what matching, triage and review need, and the key of that file.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -131,17 +133,35 @@ class LetterSend(db.Model):
     """Sending a letter from Tracker: its reply address token and its one send.
 
     Queued by an editor, then claimed with a lease and sent exactly once, as reminders are.
+    A letter has one send to all its recipients (`recipient_id` empty), and a resend to
+    one recipient (`recipient_id`) each time staff send it again after a failed delivery;
+    one resend at a time per recipient.
     """
 
     __tablename__ = "letter_sends"
     __table_args__ = (
         one_of("state", SEND_STATES, "state"),
         Index("ix_letter_sends_state_attempt_at", "state", "attempt_at"),
+        Index(
+            "uq_letter_sends_letter_id_whole",
+            "letter_id",
+            unique=True,
+            sqlite_where=text("recipient_id IS NULL"),
+            postgresql_where=text("recipient_id IS NULL"),
+        ),
+        Index(
+            "uq_letter_sends_recipient_id_open",
+            "recipient_id",
+            unique=True,
+            sqlite_where=text("state IN ('draft', 'queued', 'sending')"),
+            postgresql_where=text("state IN ('draft', 'queued', 'sending')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    letter_id: Mapped[int] = mapped_column(
-        ForeignKey("letters.id", ondelete="CASCADE"), unique=True
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recipients.id", ondelete="CASCADE")
     )
     # The unguessable part of the per-letter reply address.
     reply_token: Mapped[str] = mapped_column(String(40), unique=True)
@@ -157,6 +177,7 @@ class LetterSend(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
     letter: Mapped[Letter] = relationship()
+    recipient: Mapped[Recipient | None] = relationship()
 
 
 class MailDelivery(db.Model):
@@ -172,6 +193,11 @@ class MailDelivery(db.Model):
     state: Mapped[str] = mapped_column(String(10), default="delivered")
     error: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The day a resend reached this address: the recipient's clock counts from it.
+    resent_on: Mapped[date | None] = mapped_column(Date)
+    # A failure staff acknowledged: it leaves the delivery problems; a resend clears it.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     recipient: Mapped[Recipient] = relationship()
 

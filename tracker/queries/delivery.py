@@ -1,15 +1,26 @@
-"""Delivery problems: every failed or long-retrying reminder and digest, for the admins'
-page and the owner's count on My work. Reads only."""
+"""Delivery problems: every failed or long-retrying reminder and digest, and every letter
+sent from Tracker that did not reach a recipient, for the admins' page and the owner's
+count on My work. Reads only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from tracker.extensions import db
-from tracker.models import Digest, DigestItem, Letter, Official, Recipient, Reminder, User
+from tracker.models import (
+    Digest,
+    DigestItem,
+    Letter,
+    LetterSend,
+    MailDelivery,
+    Official,
+    Recipient,
+    Reminder,
+    User,
+)
 from tracker.queries.access import EVERYTHING, Visibility, letter_visible
 
 # A send refused with 4xx for this long shows as a problem while it is still retried.
@@ -39,6 +50,19 @@ class DigestProblem:
     last_error: str
     last_attempt_at: datetime | None
     next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LetterDeliveryProblem:
+    id: int  # the delivery's
+    letter_id: int
+    reference: str
+    official: str
+    address: str  # the address it failed for
+    current_address: str  # the official's address in the directory now: a resend goes there
+    error: str
+    at: datetime
+    resending: bool
 
 
 def is_problem(model, now: datetime) -> ColumnElement[bool]:
@@ -110,4 +134,43 @@ def digest_problems(now: datetime) -> list[DigestProblem]:
             next_attempt_at=digest.attempt_at if digest.state == "pending" else None,
         )
         for digest, email in rows
+    ]
+
+
+def letter_delivery_problems(
+    owner_id: int | None = None, visibility: Visibility = EVERYTHING
+) -> list[LetterDeliveryProblem]:
+    """Letters sent from Tracker that never reached a recipient (refused or bounced), not
+    dismissed; newest first; only the letters `owner_id` owns, when given."""
+    resending = exists().where(
+        LetterSend.recipient_id == MailDelivery.recipient_id,
+        LetterSend.state.in_(("draft", "queued", "sending")),
+    )
+    query = (
+        select(MailDelivery, Letter.id, Letter.reference, Official.name, Official.email, resending)
+        .join(Recipient, Recipient.id == MailDelivery.recipient_id)
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .join(Official, Official.id == Recipient.official_id)
+        .where(
+            MailDelivery.state == "failed",
+            MailDelivery.dismissed_at.is_(None),
+            letter_visible(visibility),
+        )
+        .order_by(MailDelivery.updated_at.desc(), MailDelivery.id.desc())
+    )
+    if owner_id is not None:
+        query = query.where(Letter.owner_id == owner_id)
+    return [
+        LetterDeliveryProblem(
+            id=row.id,
+            letter_id=letter_id,
+            reference=reference,
+            official=official,
+            address=row.address,
+            current_address=email or "",
+            error=row.error,
+            at=row.updated_at,
+            resending=bool(is_resending),
+        )
+        for row, letter_id, reference, official, email, is_resending in db.session.execute(query)
     ]

@@ -100,12 +100,20 @@ def failed_deliveries(letter_id: int) -> dict[int, MailDelivery]:
     return {row.recipient_id: row for row in db.session.scalars(statement)}
 
 
+# A resend in one of these states is still on its way.
+OPEN_SEND_STATES = ("draft", "queued", "sending")
+
+
 @dataclass(frozen=True)
 class FailedDelivery:
+    id: int
     recipient: Recipient
     address: str
     error: str
     at: datetime
+    dismissed_at: datetime | None
+    # A resend to this recipient is queued or being sent.
+    resending: bool
 
 
 @dataclass(frozen=True)
@@ -122,14 +130,29 @@ class LetterMail:
 def letter_mail(letter: Letter) -> LetterMail:
     """Three queries whatever the number of recipients; `letter.recipients` must be loaded."""
     recipients = {recipient.id: recipient for recipient in letter.recipients}
-    send = db.session.scalar(select(LetterSend).where(LetterSend.letter_id == letter.id))
+    sends = db.session.scalars(
+        select(LetterSend).where(
+            LetterSend.letter_id == letter.id,
+            LetterSend.recipient_id.is_(None) | LetterSend.state.in_(OPEN_SEND_STATES),
+        )
+    ).all()
+    send = next((row for row in sends if row.recipient_id is None), None)
+    resending = {row.recipient_id for row in sends if row.recipient_id is not None}
     deliveries = db.session.scalars(
         select(MailDelivery)
         .where(MailDelivery.recipient_id.in_(recipients), MailDelivery.state == "failed")
         .order_by(MailDelivery.updated_at, MailDelivery.id)
     )
     failed = [
-        FailedDelivery(recipients[row.recipient_id], row.address, row.error, row.updated_at)
+        FailedDelivery(
+            row.id,
+            recipients[row.recipient_id],
+            row.address,
+            row.error,
+            row.updated_at,
+            row.dismissed_at,
+            row.recipient_id in resending,
+        )
         for row in deliveries
     ]
     to_review = db.session.scalars(

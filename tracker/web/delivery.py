@@ -1,5 +1,7 @@
 """Delivery problems (admins): every failed or long-retrying reminder and digest, with
-the server's last answer, "Retry" for one or all, and "Dismiss" to give up on one."""
+the server's last answer, "Retry" for one or all, and "Dismiss" to give up on one; and
+every letter sent from Tracker that did not reach a recipient, with "Resend" and
+"Dismiss" (those forms post to the mailbox blueprint, where editors act on the letter page)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ def problems():
         "delivery/problems.html",
         reminders=delivery.reminder_problems(now),
         digests=delivery.digest_problems(now),
+        letters=delivery.letter_delivery_problems(),
         unreachable_since=heartbeat.mail_unreachable_since(),
         form=ConfirmForm(),
     )

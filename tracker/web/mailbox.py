@@ -22,7 +22,15 @@ from tracker.domain import mail_text
 from tracker.domain.mail_reading import read_message
 from tracker.errors import status_for
 from tracker.extensions import db
-from tracker.models import STANCES, Letter, MailAttachment, MailMessage, utcnow
+from tracker.models import (
+    STANCES,
+    Letter,
+    LetterSend,
+    MailAttachment,
+    MailDelivery,
+    MailMessage,
+    utcnow,
+)
 from tracker.queries import mailbox as mail_queries
 from tracker.queries.access import letter_is_visible, letter_visible
 from tracker.queries.letters.page import load_letter
@@ -254,3 +262,67 @@ def send_letter(letter_id: int):
         problems=sending.problems(letter),
         user=current_user,
     )
+
+
+def _delivery(delivery_id: int) -> MailDelivery:
+    """A recipient's delivery; 404 when there is none or its letter is hidden to the user."""
+    found = db.session.get(MailDelivery, delivery_id) if delivery_id <= MAX_ROW_ID else None
+    if found is None or not letter_is_visible(current_visibility(), found.recipient.letter_id):
+        abort(404)
+    return found
+
+
+def _back(delivery: MailDelivery):
+    """Back to where the button was: the delivery problems page, or the letter's."""
+    if request.form.get("back") == "problems" and current_user.has_role("admin"):
+        return redirect(url_for("delivery.problems"))
+    anchor = f"delivery-{delivery.recipient_id}"
+    return redirect(url_for("letters.show", letter_id=delivery.recipient.letter_id, _anchor=anchor))
+
+
+@bp.route("/deliveries/<int:delivery_id>/resend", methods=["POST"])
+@requires("editor")
+def resend_delivery(delivery_id: int):
+    """Send the letter again to a recipient it did not reach, at their current address."""
+    delivery = _delivery(delivery_id)
+    failed_for = delivery.address
+    try:
+        send = sending.resend(current_actor(), delivery, utcnow())
+    except ServiceError as error:
+        flash(str(error), "error")  # shown where the button was, as on delivery problems
+        return _back(delivery)
+    address = delivery.recipient.official.email or ""
+    name = delivery.recipient.official.name
+    same = address.lower() == failed_for.lower()
+    note = (
+        " This is the address it failed for: if it is wrong, correct it in Officials first."
+        if same
+        else ""
+    )
+    sending.send_due(utcnow(), limit=1)
+    db.session.expire_all()
+    send, delivery = db.session.get(LetterSend, send.id), db.session.get(MailDelivery, delivery_id)
+    if send.state == "sent" and delivery.state == "delivered":
+        flash(f"The letter was sent again to {name} <{address}>; their clock counts from now.",
+              "success")  # fmt: skip
+    elif delivery.state == "failed" and send.state in ("sent", "failed"):
+        flash(f"The mail server refused the letter again for {name} <{address}>: "
+              f"{delivery.error}.{note}", "error")  # fmt: skip
+    else:
+        flash(f"The letter will be sent again to {name} <{address}> as soon as the mail server "
+              f"answers.{note}", "info")  # fmt: skip
+    return _back(delivery)
+
+
+@bp.route("/deliveries/<int:delivery_id>/dismiss", methods=["POST"])
+@requires("editor")
+def dismiss_delivery(delivery_id: int):
+    delivery = _delivery(delivery_id)
+    try:
+        sending.dismiss_failure(current_actor(), delivery, utcnow())
+    except ServiceError as error:
+        flash(str(error), "error")  # shown where the button was, as on delivery problems
+        return _back(delivery)
+    flash("The failed delivery is dismissed: it stays on the letter's page and leaves the "
+          "delivery problems.", "success")  # fmt: skip
+    return _back(delivery)

@@ -26,5 +26,8 @@ def home():
         delivery_problems=delivery.reminder_problems(
             utcnow(), owner_id=current_user.id, visibility=current_visibility()
         ),
+        letter_delivery_problems=delivery.letter_delivery_problems(
+            owner_id=current_user.id, visibility=current_visibility()
+        ),
         replies_to_review=replies_to_review(current_user.id, visibility=current_visibility()),
     )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tracker import mail
 from tracker.domain import deadlines, ladder
-from tracker.domain.recipients import RUNNING_STATES, clock_runs, has_clock
+from tracker.domain.recipients import RUNNING_STATES, clock_runs, clock_start, has_clock
 from tracker.extensions import db
 from tracker.models import Letter, MailDelivery, Recipient, Reminder
 from tracker.settings import ladder_settings
@@ -22,10 +22,10 @@ from tracker.settings import ladder_settings
 # --- clocks ------------------------------------------------------------------------
 
 
-def _fresh_due_on(letter: Letter, recipient: Recipient) -> date:
+def _fresh_due_on(letter: Letter, recipient: Recipient, resent_on: date | None) -> date:
     assert letter.sent_on is not None
     clock = deadlines.start_clock(
-        letter.sent_on,
+        clock_start(letter.sent_on, resent_on),
         letter.response_window_days,
         letter.business_days,
         recipient.official.country,
@@ -37,16 +37,27 @@ def _is_sent(letter: Letter) -> bool:
     return letter.status != "draft" and letter.sent_on is not None
 
 
-def _never_received(letter: Letter) -> set[int]:
-    """The letter's recipients it never reached (delivery failed), in one query."""
+def _deliveries(letter: Letter) -> tuple[set[int], dict[int, date]]:
+    """The letter's recipients it never reached (delivery failed), and the day a resend
+    reached the others it reached only then, in one query."""
     if not letter.id:
-        return set()
+        return set(), {}
     statement = (
-        select(MailDelivery.recipient_id)
+        select(MailDelivery.recipient_id, MailDelivery.state, MailDelivery.resent_on)
         .join(Recipient, Recipient.id == MailDelivery.recipient_id)
-        .where(Recipient.letter_id == letter.id, MailDelivery.state == "failed")
+        .where(
+            Recipient.letter_id == letter.id,
+            (MailDelivery.state == "failed") | MailDelivery.resent_on.is_not(None),
+        )
     )
-    return set(db.session.scalars(statement))
+    never_received: set[int] = set()
+    resent_on: dict[int, date] = {}
+    for recipient_id, state, resent in db.session.execute(statement):
+        if state == "failed":
+            never_received.add(recipient_id)
+        elif resent is not None:
+            resent_on[recipient_id] = resent
+    return never_received, resent_on
 
 
 def start_clocks(letter: Letter, today: date) -> None:
@@ -58,11 +69,11 @@ def start_clocks(letter: Letter, today: date) -> None:
     del today  # the due date counts from sent_on, which may lie in the past
     if not _is_sent(letter):
         return
-    never_received = _never_received(letter)
+    never_received, resent_on = _deliveries(letter)
     for recipient in letter.recipients:
         runs = clock_runs(recipient.expects_answer, recipient.state, recipient.id in never_received)
         if runs and recipient.due_on is None:
-            recipient.due_on = _fresh_due_on(letter, recipient)
+            recipient.due_on = _fresh_due_on(letter, recipient, resent_on.get(recipient.id))
 
 
 def restart_clocks(letter: Letter) -> None:
@@ -73,7 +84,7 @@ def restart_clocks(letter: Letter) -> None:
     that no longer expect an answer, or that the letter never reached, lose their due
     date. Does not commit.
     """
-    never_received = _never_received(letter)
+    never_received, resent_on = _deliveries(letter)
     for recipient in letter.recipients:
         if not _is_sent(letter) or not has_clock(
             recipient.expects_answer, recipient.id in never_received
@@ -82,7 +93,7 @@ def restart_clocks(letter: Letter) -> None:
             recipient.paused_on = None
             recipient.remaining_days = None
         elif recipient.state in RUNNING_STATES and recipient.paused_on is None:
-            recipient.due_on = _fresh_due_on(letter, recipient)
+            recipient.due_on = _fresh_due_on(letter, recipient, resent_on.get(recipient.id))
 
 
 # --- reminder rows -----------------------------------------------------------------

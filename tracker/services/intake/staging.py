@@ -10,6 +10,10 @@ permissions), where ``key`` is random and is all the review form carries:
 * ``claim``: created by the confirming request, so that a double click cannot save
   the letter twice; it then holds the saved letter's id.
 
+The original and ``letter.json`` are sealed with TRACKER_FILE_KEY when one is set
+(``services.at_rest``), as every stored letter is; a staged letter that cannot be
+opened with the key (the key changed) reads as expired.
+
 Staged letters older than ``MAX_AGE`` are removed whenever a new one is staged.
 """
 
@@ -26,6 +30,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from tracker.services import at_rest
 from tracker.services.errors import EditConflict, ServiceError
 
 MAX_AGE = timedelta(days=1)
@@ -54,7 +59,10 @@ class StagedLetter:
 
     def original(self) -> bytes | None:
         path = _directory(self.key) / _ORIGINAL
-        return path.read_bytes() if path.is_file() else None
+        try:
+            return at_rest.read(path) if path.is_file() else None
+        except at_rest.FileKeyError as error:  # staged under another key
+            raise _expired() from error
 
 
 def is_key(key: str | None) -> bool:
@@ -86,17 +94,17 @@ def stage(
     directory = _directory(key)
     directory.mkdir(parents=True, mode=0o700)
     if original is not None:
-        _write_private(directory / _ORIGINAL, original)
+        at_rest.write_new(directory / _ORIGINAL, original)
     meta = {"user_id": user_id, "text": text, "kind": kind, "file_name": file_name}
-    _write_private(directory / _META, json.dumps(meta).encode())
+    at_rest.write_new(directory / _META, json.dumps(meta).encode())
     return StagedLetter(key, user_id, text, kind, file_name)
 
 
 def load(key: str, user_id: int) -> StagedLetter:
     """The staged letter, if it exists and the same staff member staged it."""
     try:
-        meta = json.loads((_directory(key) / _META).read_text())
-    except (OSError, ValueError) as error:
+        meta = json.loads(at_rest.read(_directory(key) / _META))
+    except (OSError, ValueError, at_rest.FileKeyError) as error:
         raise _expired() from error
     if meta.get("user_id") != user_id:
         raise _expired()

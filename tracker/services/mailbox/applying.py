@@ -139,6 +139,8 @@ def mark_delivery_failed(recipient: Recipient, address: str, error: str, now: da
         delivery = MailDelivery(recipient=recipient, address=address)
         db.session.add(delivery)
     delivery.state, delivery.error, delivery.updated_at = "failed", error, now
+    delivery.address = address
+    delivery.dismissed_at = delivery.dismissed_by_id = None  # a new failure is a new problem
     # An address that never received the letter has no clock running (and later edits
     # keep it stopped: planning reads the delivery state, domain.recipients.clock_runs).
     recipient.due_on = recipient.paused_on = recipient.remaining_days = None

@@ -7,6 +7,12 @@ lock on SQLite). A worker that dies mid-send leaves the claim to expire; the nex
 claim sends again with the same Message-ID, so the official's mail server and the
 threading see one message. The sent time starts the recipients' clocks, except for an
 address the server refused, whose delivery is marked failed.
+
+A failed delivery can be sent again (`resend`): a send of its own (its own Message-ID,
+the same letter, file and reply address) to that one recipient's current address in
+the directory, queued, claimed and sent by the same machinery. When the server accepts
+it, the recipient's clock counts from the resend (`domain.recipients.clock_start`).
+Or staff dismiss the failure (`dismiss_failure`): it leaves the delivery problems.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from tracker.settings import organisation_today
 
 log = logging.getLogger(__name__)
 ALREADY_SENDING = "This letter has already been sent, or is being sent."
+ALREADY_RESENDING = "The letter is already being sent again to this recipient."
 
 
 def _worker() -> str:
@@ -42,7 +49,11 @@ def _worker() -> str:
 
 def send_record(letter: Letter) -> LetterSend:
     """The letter's send, created (as a draft) on first use; flushes, never commits."""
-    existing = db.session.scalar(select(LetterSend).where(LetterSend.letter_id == letter.id))
+    existing = db.session.scalar(
+        select(LetterSend).where(
+            LetterSend.letter_id == letter.id, LetterSend.recipient_id.is_(None)
+        )
+    )
     if existing is not None:
         return existing
     created = LetterSend(
@@ -91,11 +102,19 @@ def compose(letter: Letter, send: LetterSend) -> mail.Email:
                 (letter.file_name or "letter", letter.file_type or "", at_rest.read(path)),
             )
     text = letter.body or f"Please find attached our letter “{letter.subject}”."
+    if send.recipient is not None:
+        # A resend: to that recipient's current address only; replies go where the
+        # letter's replies go.
+        to, cc = (send.recipient.official.email or "",), ()
+        reply_to = reply_address(letter, send_record(letter))
+    else:
+        to, cc = _addresses(letter, "to"), _addresses(letter, "cc")
+        reply_to = reply_address(letter, send)
     return mail.Email(
         sender=current_app.config["MAIL_FROM"],
-        to=_addresses(letter, "to"),
-        cc=_addresses(letter, "cc"),
-        reply_to=reply_address(letter, send),
+        to=to,
+        cc=cc,
+        reply_to=reply_to,
         subject=mail.one_line(f"{letter.subject} [{letter.reference}]"),
         text=text,
         html=mail.render("letter.html", text=text, letter=letter),
@@ -132,6 +151,61 @@ def queue(actor: Actor, letter: Letter, now: datetime) -> LetterSend:
         record(actor, "letter.send_queued", entity_type="letter", entity_id=letter.id,
                letter_id=letter.id, summary=summary, at=now)  # fmt: skip
     return send
+
+
+def resend(actor: Actor, delivery: MailDelivery, now: datetime) -> LetterSend:
+    """Send the letter again to the recipient of a failed delivery, at the official's
+    current address; refused while an earlier resend to them is still on its way."""
+    recipient = delivery.recipient
+    letter = recipient.letter
+    official = recipient.official
+    if delivery.state != "failed":
+        raise ServiceError("This letter reached the recipient: there is nothing to send again.")
+    if letter.status == "closed":
+        raise ServiceError("The letter is closed.")
+    if not official.email:
+        raise ServiceError(f"{official.name} has no email address: add one in Officials.")
+    with transaction(on_integrity=lambda _error: ServiceError(ALREADY_RESENDING, kind="conflict")):
+        send = LetterSend(
+            letter=letter,
+            recipient=recipient,
+            reply_token=mail_matching.new_token(),
+            message_id=mail.new_message_id("letter"),
+            state="queued",
+            attempts=0,
+            queued_at=now,
+            queued_by_id=actor.user_id,
+            attempt_at=now,
+        )
+        db.session.add(send)
+        db.session.flush()
+        record(actor, "letter.resend_queued", entity_type="recipient", entity_id=recipient.id,
+               letter_id=letter.id, at=now,
+               summary=f"Asked Tracker to send {letter.reference} again to {official.name} "
+               f"<{official.email}> (it had failed for <{delivery.address}>)")  # fmt: skip
+    return send
+
+
+def dismiss_failure(actor: Actor, delivery: MailDelivery, now: datetime) -> None:
+    """Acknowledge a failed delivery: it stays on the letter's page and leaves the problems."""
+    recipient = delivery.recipient
+    with transaction():
+        done = db.session.execute(
+            update(MailDelivery)
+            .where(
+                MailDelivery.id == delivery.id,
+                MailDelivery.state == "failed",
+                MailDelivery.dismissed_at.is_(None),
+            )
+            .values(dismissed_at=now, dismissed_by_id=actor.user_id)
+        )
+        if done.rowcount == 0:
+            raise ServiceError("This delivery is not a problem any more.", kind="conflict")
+        record(actor, "mail.delivery_dismissed", entity_type="recipient", entity_id=recipient.id,
+               letter_id=recipient.letter_id, at=now,
+               summary=f"Dismissed the failed delivery of {recipient.letter.reference} to "
+               f"{recipient.official.name} <{delivery.address}>: {delivery.error}")  # fmt: skip
+    db.session.expire(delivery)
 
 
 def _claim(now: datetime, lease_until: datetime, worker: str):
@@ -184,21 +258,26 @@ def _process(send_id: int, attempts: int, worker: str, now: datetime) -> bool:
     assert send is not None
     letter = send.letter
     email = compose(letter, send)
-    with mail.Mailer() as mailer:
-        delivery = mailer.deliver(email, now)
+    if not all(email.to):  # a resend whose official lost their address since it was queued
+        delivery = mail.Delivery("fail", "No email address for this official any more.")
+    else:
+        with mail.Mailer() as mailer:
+            delivery = mailer.deliver(email, now)
     db.session.refresh(send)
     if (send.state, send.claimed_by, send.attempts) != ("sending", worker, attempts):
         db.session.rollback()  # our lease ran out and someone else took over
         return False
     send.lease_until, send.claimed_by = None, None
-    if delivery.outcome == "sent":
+    if delivery.outcome == "sent" and send.recipient is not None:
+        _resent(letter, send, email, delivery, now)
+    elif delivery.outcome == "sent":
         _sent(letter, send, email, delivery, now)
     elif delivery.outcome == "retry" and attempts < ladder.MAX_ATTEMPTS:
         send.state, send.last_error = "queued", delivery.error
         send.attempt_at = now + ladder.retry_delay(attempts)
     else:
         send.state, send.last_error = "failed", delivery.error
-        for recipient in letter.recipients:
+        for recipient in [send.recipient] if send.recipient else letter.recipients:
             if recipient.official.email:
                 applying.mark_delivery_failed(
                     recipient, recipient.official.email, delivery.error, now
@@ -207,7 +286,7 @@ def _process(send_id: int, attempts: int, worker: str, now: datetime) -> bool:
     return delivery.outcome == "sent"
 
 
-def _sent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.Delivery, now):
+def _keep_sent(letter: Letter, send: LetterSend, email: mail.Email, now: datetime) -> None:
     send.state, send.sent_at, send.last_error = "sent", now, ""
     raw = mail.to_message(email, now).as_bytes()
     db.session.add(
@@ -220,6 +299,10 @@ def _sent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.De
             letter_id=letter.id,
         )
     )  # fmt: skip
+
+
+def _sent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.Delivery, now):
+    _keep_sent(letter, send, email, now)
     # The sent date starts the clocks.
     letter.sent_on = organisation_today(now)
     if letter.status == "draft":
@@ -238,3 +321,30 @@ def _sent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.De
            entity_id=letter.id, letter_id=letter.id,
            summary=f"Sent {letter.reference} by email to {', '.join(email.to + email.cc)}",
            at=now)  # fmt: skip
+
+
+def _resent(letter: Letter, send: LetterSend, email: mail.Email, delivery: mail.Delivery, now):
+    _keep_sent(letter, send, email, now)
+    recipient = send.recipient
+    assert recipient is not None
+    address = email.to[0].lower()
+    refused = {refused.lower(): reply for refused, reply in delivery.refused.items()}
+    if address in refused:
+        applying.mark_delivery_failed(recipient, address, refused[address], now)
+        return
+    reached = db.session.scalar(
+        select(MailDelivery).where(MailDelivery.recipient_id == recipient.id)
+    ) or MailDelivery(recipient=recipient)
+    db.session.add(reached)
+    reached.state, reached.address, reached.error = "delivered", address, ""
+    reached.updated_at = now
+    reached.dismissed_at = reached.dismissed_by_id = None
+    # The resend starts this recipient's clock (planning counts it from `resent_on`).
+    reached.resent_on = organisation_today(now)
+    db.session.flush()
+    planning.start_clocks(letter, reached.resent_on)
+    planning.sync_recipient_reminders(recipient, now)
+    record(Actor.system("mailbox"), "letter.resent_by_email", entity_type="recipient",
+           entity_id=recipient.id, letter_id=letter.id, at=now,
+           summary=f"Sent {letter.reference} again by email to {recipient.official.name} "
+           f"<{address}>")  # fmt: skip
