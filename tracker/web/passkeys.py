@@ -192,6 +192,8 @@ def login_options():
 def login():
     pending = _pending_with_passkeys()
     if pending is None:
+        if current_user.is_authenticated:  # already through: nothing to wait for
+            return redirect(url_for("main.home"))
         flash("Log in again: that step took too long or the account changed.", "info")
         return redirect(url_for("auth.login"))
     user, target = pending
