@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -327,3 +328,33 @@ def test_a_passkey_counts_for_the_rule_and_the_admins_reset_removes_it(
     )
     # Required for everyone and now without one: sent to set up TOTP after the password.
     assert post_login(client, editor.email, PASSWORD).headers["Location"] == "/login/set-up"
+
+
+def test_turning_totp_off_keeps_passkeys_and_recovery_codes(client, users, authenticator):
+    editor = users["editor"]
+    add_passkey(client, editor, authenticator)
+    codes_before = db.session.scalars(select(RecoveryCode.code_hash)).all()
+    # An app set up beside the passkey, then turned off again.
+    assert client.post("/account/two-factor/begin").status_code == 302
+    user = db.session.get(User, editor.id)
+    code = pyotp.TOTP(second_factor.secret_of(user)).now()
+    assert client.post("/account/two-factor/confirm", data={"code": code}).status_code == 200
+    assert db.session.get(User, editor.id).has_totp
+    off = client.post("/account/two-factor/off", data={"off-current_password": PASSWORD})
+    assert off.status_code == 302
+    user = db.session.get(User, editor.id)
+    assert not user.has_totp and user.has_second_factor
+    assert passkey_count() == 1
+    assert len(db.session.scalars(select(RecoveryCode.code_hash)).all()) == len(codes_before)
+
+
+def test_an_unfinished_app_setup_is_not_a_way_in(client, users, authenticator):
+    editor = users["editor"]
+    add_passkey(client, editor, authenticator)
+    assert client.post("/account/two-factor/begin").status_code == 302
+    client.post("/logout")
+    user = db.session.get(User, editor.id)
+    code = pyotp.TOTP(second_factor.secret_of(user)).now()
+    post_login(client, editor.email, PASSWORD)
+    assert client.post("/login/code", data={"code": code}).status_code == 401
+    assert not logged_in(client)

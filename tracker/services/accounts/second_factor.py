@@ -340,8 +340,9 @@ def reset(actor: Actor, user: User) -> None:
 
 
 def _spend(user: User, code: str, now: datetime) -> str | None:
-    """Take a TOTP or recovery code once; the method used, or None."""
-    step = _accepted_step(user, code, now)
+    """Take a TOTP or recovery code once; the method used, or None. A TOTP secret still
+    waiting for its first code (a passkey user who began setting up an app) is not in force."""
+    step = _accepted_step(user, code, now) if user.has_totp else None
     if step is not None:
         taken = db.session.execute(
             update(User)
