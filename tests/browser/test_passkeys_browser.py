@@ -16,8 +16,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from tests.accounts.test_auth import post_login
+from tests.browser.test_accessibility import axe_violations, prepare_axe
 from tests.browser.test_login_browser import log_in
 from tests.conftest import PASSWORD, LiveServer, serving
+from tests.support.soft_authenticator import SoftAuthenticator
 from tracker.extensions import db
 from tracker.models import AuditEvent, Passkey
 
@@ -71,6 +74,7 @@ def log_out(page: Page) -> None:
 
 def test_add_a_passkey_log_in_with_it_and_remove_it(page: Page, localhost_server, users):
     base = localhost_server.url
+    csp_errors = prepare_axe(page)
     cdp, authenticator = virtual_authenticator(page)
     email = users["editor"].email
     log_in(page, base, email, PASSWORD)
@@ -83,6 +87,7 @@ def test_add_a_passkey_log_in_with_it_and_remove_it(page: Page, localhost_server
     assert len(codes) == 10
     page.get_by_role("link", name="I have saved my recovery codes").click()
     expect(page.get_by_role("cell", name="Laptop", exact=True)).to_be_visible()
+    assert axe_violations(page) == []
     with localhost_server.app.app_context():
         stored = db.session.scalars(select(Passkey)).all()
         assert [(p.name, p.sign_count) for p in stored] == [("Laptop", stored[0].sign_count)]
@@ -91,6 +96,8 @@ def test_add_a_passkey_log_in_with_it_and_remove_it(page: Page, localhost_server
 
     log_in(page, base, email, PASSWORD)
     expect(page).to_have_url(re.compile(r"/login/code$"))
+    expect(page.get_by_text("Using a passkey needs JavaScript")).to_be_hidden()
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Use a passkey").click()
     expect(page.get_by_role("heading", name=re.compile("My work"))).to_be_visible()
     with localhost_server.app.app_context():
@@ -116,6 +123,7 @@ def test_add_a_passkey_log_in_with_it_and_remove_it(page: Page, localhost_server
     assert cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
     log_in(page, base, email, PASSWORD)
     expect(page.get_by_role("heading", name=re.compile("My work"))).to_be_visible()
+    assert csp_errors == []
 
 
 def test_a_removed_passkey_is_refused_while_another_remains(page: Page, localhost_server, users):
@@ -178,3 +186,45 @@ def test_a_removed_passkey_is_refused_while_another_remains(page: Page, localhos
     with localhost_server.app.app_context():
         assert [p.name for p in db.session.scalars(select(Passkey))] == ["Second"]
         assert first_id not in [p.credential_id for p in db.session.scalars(select(Passkey))]
+
+
+def test_without_javascript_the_passkey_is_explained_and_a_recovery_code_logs_in(
+    browser, localhost_server, make_app, users
+):
+    """A passkey added (by the software authenticator, through the app's own pages), then a
+    browser whose scripts do not run: no passkey button, a note, and a recovery code works."""
+    base = localhost_server.url
+    email = users["editor"].email
+    soft = SoftAuthenticator("localhost", base)
+    helper = make_app(TRACKER_BASE_URL=base)  # the same database, CSRF off for the client
+    app_client = helper.test_client()
+    with helper.app_context():
+        assert post_login(app_client, email, PASSWORD).status_code == 302
+        options = app_client.post("/account/passkeys/options").get_json()
+        added = app_client.post(
+            "/account/passkeys",
+            data={
+                "add-name": "Phone",
+                "add-current_password": PASSWORD,
+                "add-credential": soft.register(options),
+            },
+        )
+        assert added.status_code == 200
+        codes = re.findall(r"<code>([a-z0-9-]{14})</code>", added.get_data(as_text=True))
+    assert len(codes) == 10
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/static/*.js", lambda route: route.abort())
+    page = context.new_page()
+    log_in(page, base, email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/login/code$"))
+    expect(page.get_by_text("Using a passkey needs JavaScript")).to_be_visible()
+    expect(page.get_by_role("button", name="Use a passkey")).to_be_hidden()
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(codes[0])
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name=re.compile("My work"))).to_be_visible()
+    page.goto(f"{base}/account/passkeys")
+    expect(page.get_by_role("cell", name="Phone", exact=True)).to_be_visible()
+    expect(page.get_by_text("Adding a passkey needs JavaScript")).to_be_visible()
+    expect(page.get_by_role("button", name="Add a passkey")).to_be_hidden()
+    context.close()
