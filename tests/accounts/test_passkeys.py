@@ -286,6 +286,7 @@ def test_rename_and_remove_are_the_owners_and_removing_needs_the_password(
     assert passkey_count() == 0
     assert events("user.passkey_remove") == 1
     assert not db.session.get(User, editor.id).has_second_factor
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
 
 
 def test_a_passkey_only_user_logs_in_with_a_recovery_code(client, users, authenticator):
@@ -358,3 +359,19 @@ def test_an_unfinished_app_setup_is_not_a_way_in(client, users, authenticator):
     post_login(client, editor.email, PASSWORD)
     assert client.post("/login/code", data={"code": code}).status_code == 401
     assert not logged_in(client)
+
+
+def test_the_last_passkey_stays_while_the_rule_requires_a_second_factor(
+    app, client, users, authenticator
+):
+    admin_account = users["admin"]
+    add_passkey(client, admin_account, authenticator)
+    admin = db.session.get(User, admin_account.id)
+    second_factor.set_requirement(Actor(admin.id, admin.email), admin, "admins")
+    passkey_id = db.session.scalars(select(Passkey.id)).one()
+    refused = client.post(
+        f"/account/passkeys/{passkey_id}/remove", data={"remove-current_password": PASSWORD}
+    )
+    assert refused.status_code == 400
+    assert "Your organisation requires two-factor login" in refused.get_data(as_text=True)
+    assert passkey_count() == 1

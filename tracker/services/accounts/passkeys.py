@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from webauthn import (
     base64url_to_bytes,
     generate_authentication_options,
@@ -32,7 +32,7 @@ from webauthn.helpers.structs import (
 )
 
 from tracker.extensions import db
-from tracker.models import LoginSession, Passkey, User
+from tracker.models import LoginSession, Passkey, RecoveryCode, User
 from tracker.services.accounts import second_factor, sessions
 from tracker.services.accounts.second_factor import SecondStep
 from tracker.services.accounts.throttle import ThrottlePolicy
@@ -207,7 +207,7 @@ def rename(actor: Actor, user: User, passkey_id: int, name: str) -> None:
 
 def remove(actor: Actor, user: User, passkey_id: int) -> None:
     """After the password was checked again. Refused for the last second factor when the
-    organisation requires one."""
+    organisation requires one; the recovery codes go with the last one."""
     passkey = _own(user, passkey_id)
     if len(user.passkeys) == 1 and not user.has_totp and second_factor.required_for(user):
         raise ServiceError(
@@ -219,6 +219,8 @@ def remove(actor: Actor, user: User, passkey_id: int) -> None:
         db.session.delete(passkey)
         db.session.flush()
         db.session.expire(user, ["passkeys"])
+        if not user.passkeys and not user.has_totp:  # no second factor left to recover
+            db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         record(
             actor,
             "user.passkey_remove",
