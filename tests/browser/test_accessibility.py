@@ -114,6 +114,7 @@ def test_pages_and_forms_are_accessible(browser, live_server, users, demo_letter
         "/officials/new",
         "/account",
         "/account/sessions",
+        "/account/passkeys",
     ):
         expected = 400 if "nobody-at-all" in path else 200
         assert_accessible(page, live_server.url + path, csp_errors, expected)

@@ -23,6 +23,13 @@ SELF_SERVICE_POSTS = {
     "two_factor.confirm",
     "two_factor.recovery_codes",
     "two_factor.turn_off",
+    # A user's own passkeys, and the login step with one (public, with a pending login).
+    "passkeys.registration_options",
+    "passkeys.add",
+    "passkeys.rename",
+    "passkeys.remove",
+    "passkeys.login_options",
+    "passkeys.login",
     # A user's own login sessions.
     "sessions.end",
     "sessions.end_others",

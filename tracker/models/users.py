@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -53,6 +53,10 @@ class User(UserMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    passkeys: Mapped[list[Passkey]] = relationship(
+        back_populates="user", order_by="Passkey.id", passive_deletes=True
+    )
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
@@ -71,8 +75,13 @@ class User(UserMixin, db.Model):
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
     @property
-    def has_second_factor(self) -> bool:
+    def has_totp(self) -> bool:
         return self.totp_confirmed_at is not None
+
+    @property
+    def has_second_factor(self) -> bool:
+        """TOTP, a passkey, or both."""
+        return self.has_totp or bool(self.passkeys)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -94,6 +103,27 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential (services/accounts/passkeys): its public key, bound to the RP ID
+    (TRACKER_BASE_URL's host) it was made for. `sign_count` is the authenticator's counter,
+    refused when it goes back (a cloned authenticator)."""
+
+    __tablename__ = "passkeys"
+    __table_args__ = (Index("ix_passkeys_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    transports: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="passkeys")
 
 
 class LoginSession(db.Model):

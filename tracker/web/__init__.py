@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
         letters,
         mailbox,
         main,
+        passkeys,
         responses,
         sessions,
         two_factor,
@@ -117,6 +118,7 @@ def init_app(app: Flask) -> None:
         campaigns,
         dashboard,
         two_factor,
+        passkeys,
         sessions,
     ):
         app.register_blueprint(module.bp)

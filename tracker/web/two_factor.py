@@ -22,6 +22,7 @@ from tracker.services.accounts import second_factor
 from tracker.services.audit import Actor
 from tracker.services.errors import ServiceError
 from tracker.web.forms.accounts import ConfirmForm, EnrolForm, ReauthForm, SecondFactorForm
+from tracker.web.passkeys import second_step_page
 
 bp = Blueprint("two_factor", __name__)
 
@@ -77,7 +78,7 @@ def verify():
             status = 401
     elif form.is_submitted():
         status = 400
-    return render_template("auth/second_factor.html", form=form), status
+    return second_step_page(user, form, status)
 
 
 @bp.route("/login/set-up", methods=["GET", "POST"])
@@ -108,7 +109,7 @@ def enrol_at_login():
 @requires("viewer")
 def settings():
     user = current_user._get_current_object()
-    if not user.has_second_factor and second_factor.has_secret(user):
+    if not user.has_totp and second_factor.has_secret(user):
         return enrolment_page(user, EnrolForm(), url_for("two_factor.confirm"))
     return _settings_page(user)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from tracker.extensions import db
-from tracker.models import LoginSession, RecoveryCode, SiteSetting, User
+from tracker.models import LoginSession, Passkey, RecoveryCode, SiteSetting, User
 from tracker.services import at_rest
 from tracker.services.accounts import sessions, throttle
 from tracker.services.accounts.passwords import hash_password, verify_password
@@ -85,7 +86,11 @@ def set_requirement(actor: Actor, acting_user: User, rule: str) -> int:
         setting.value = rule
         db.session.add(setting)
         without = db.session.scalars(select(User).where(User.totp_confirmed_at.is_(None))).all()
-        ended = [user for user in without if _required(rule, user) and user.is_active_account]
+        ended = [
+            user
+            for user in without
+            if _required(rule, user) and user.is_active_account and not user.passkeys
+        ]
         for user in ended:
             sessions.end_all(user)
         record(
@@ -151,7 +156,7 @@ def provisioning_uri(user: User) -> str:
 
 def begin_enrolment(actor: Actor, user: User) -> None:
     """A new secret, not in force until the user proves their app has it."""
-    if user.has_second_factor:
+    if user.has_totp:
         raise ServiceError("Two-factor login is already on for this account.")
     with transaction():
         _store_secret(user, pyotp.random_base32())
@@ -191,6 +196,18 @@ def _new_code() -> str:
 
 def format_code(code: str) -> str:
     return "-".join(code[index : index + 4] for index in range(0, len(code), 4))
+
+
+def has_recovery_codes(user: User) -> bool:
+    """Any recovery codes, used or not (a user with passkeys keeps theirs)."""
+    found = db.session.scalar(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id))
+    return found is not None
+
+
+def replace_recovery_codes(user: User, now: datetime) -> list[str]:
+    """New codes in place of the old ones, in the clear this once (the caller's
+    transaction; services/accounts/passkeys calls it when the first passkey comes)."""
+    return _replace_recovery_codes(user, now)
 
 
 def _replace_recovery_codes(user: User, now: datetime) -> list[str]:
@@ -241,7 +258,7 @@ def confirm_enrolment(
     the session making the request), and returns the recovery codes in the clear, the
     only time they exist so. `logging_in`: this finishes a login, which opens a session.
     """
-    if not has_secret(user) or user.has_second_factor:
+    if not has_secret(user) or user.has_totp:
         raise _refused("Start setting up two-factor login again.", "code")
     step = _accepted_step(user, code, now)
     if step is None:
@@ -279,19 +296,25 @@ def new_recovery_codes(actor: Actor, user: User, now: datetime) -> list[str]:
     return codes
 
 
-def _clear(user: User) -> None:
+def _clear(user: User, *, passkeys_too: bool) -> None:
+    """TOTP off; the recovery codes go too unless passkeys stay (they need them)."""
     _store_secret(user, None)
     user.totp_confirmed_at = None
     user.totp_last_step = None
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if passkeys_too:
+        db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+        db.session.expire(user, ["passkeys"])
+    if passkeys_too or not user.passkeys:
+        db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
 def turn_off(actor: Actor, user: User) -> None:
-    """The user's own choice (after their password was checked again)."""
-    if required_for(user):
+    """The user's own choice (after their password was checked again): TOTP off; their
+    passkeys, if any, stay and keep the second factor on."""
+    if required_for(user) and not user.passkeys:
         raise ServiceError("Your organisation requires two-factor login for your account.")
     with transaction():
-        _clear(user)
+        _clear(user, passkeys_too=False)
         record(
             actor,
             "user.second_factor_off",
@@ -302,9 +325,10 @@ def turn_off(actor: Actor, user: User) -> None:
 
 
 def reset(actor: Actor, user: User) -> None:
-    """An admin clears a lost second factor; the user's sessions end everywhere."""
+    """An admin clears a lost second factor (TOTP, passkeys, recovery codes); the user's
+    sessions end everywhere."""
     with transaction():
-        _clear(user)
+        _clear(user, passkeys_too=True)
         sessions.end_all(user)
         record(
             actor,
@@ -316,8 +340,9 @@ def reset(actor: Actor, user: User) -> None:
 
 
 def _spend(user: User, code: str, now: datetime) -> str | None:
-    """Take a TOTP or recovery code once; the method used, or None."""
-    step = _accepted_step(user, code, now)
+    """Take a TOTP or recovery code once; the method used, or None. A TOTP secret still
+    waiting for its first code (a passkey user who began setting up an app) is not in force."""
+    step = _accepted_step(user, code, now) if user.has_totp else None
     if step is not None:
         taken = db.session.execute(
             update(User)
@@ -359,15 +384,31 @@ def verify_login(
 ) -> SecondStep:
     """The second login step: counted before it is checked, audited; one transaction, which
     a wrong or throttled code also commits (its count and audit event must stay)."""
+    return counted_second_step(
+        user, lambda: _spend(user, code, now), ip_address, policy, now, user_agent
+    )
+
+
+def counted_second_step(
+    user: User,
+    check: Callable[[], str | None],
+    ip_address: str,
+    policy: ThrottlePolicy,
+    now: datetime,
+    user_agent: str = "",
+    wrong_summary: str = "Wrong second-factor code",
+) -> SecondStep:
+    """Count the attempt, run `check` (the method used, or None when wrong), audit, and
+    log in when right: a TOTP or recovery code here, a passkey in services/accounts/passkeys."""
     actor = Actor(None, user.email, ip_address)
     with transaction():
         known = throttle.is_known_address(user.id, ip_address, now)
         attempt = throttle.count_attempt(f"second-factor:{user.id}", ip_address, known, policy, now)
-        method = _spend(user, code, now) if attempt.allowed else None
+        method = check() if attempt.allowed else None
         if method is None:
             outcome = "wrong" if attempt.allowed else "throttled"
             action, summary = {
-                "wrong": ("login.second_factor_failure", "Wrong second-factor code"),
+                "wrong": ("login.second_factor_failure", wrong_summary),
                 "throttled": (
                     "login.second_factor_throttled",
                     "Too many wrong second-factor codes",

@@ -154,6 +154,29 @@ class SecondFactorRuleForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+class PasskeyAddForm(FlaskForm):
+    """Filled by static/passkeys.js: the name and password typed, the credential made."""
+
+    name = StringField(
+        "Name of this passkey", validators=[DataRequired(), Length(max=80)], default="Passkey"
+    )
+    current_password = PasswordField(
+        "Your password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    credential = HiddenField(validators=[DataRequired(), Length(max=20_000)])
+    submit = SubmitField("Add a passkey")
+
+
+class PasskeyRenameForm(FlaskForm):
+    name = StringField("New name", validators=[DataRequired(), Length(max=80)])
+    submit = SubmitField("Rename")
+
+
+class PasskeyLoginForm(FlaskForm):
+    credential = HiddenField(validators=[DataRequired(), Length(max=20_000)])
+    submit = SubmitField("Use a passkey")
+
+
 class ConfirmForm(FlaskForm):
     """A bare form for POST buttons: its only field is the CSRF token."""
 
@@ -164,6 +187,9 @@ __all__ = [
     "ConfirmForm",
     "EnrolForm",
     "LoginForm",
+    "PasskeyAddForm",
+    "PasskeyLoginForm",
+    "PasskeyRenameForm",
     "PasswordChangeForm",
     "PasswordResetForm",
     "PreferencesForm",
