@@ -1,7 +1,7 @@
 """passkeys: WebAuthn credentials as a second factor
 
 Revision ID: b8d2f6a4c9e1
-Revises: a3c5e7f90b12
+Revises: b7d1e4f0c2a9
 Create Date: 2026-12-02 02:05:00
 
 A new table; no existing data changes.
@@ -13,7 +13,7 @@ from alembic import op
 import tracker.models.types
 
 revision = "b8d2f6a4c9e1"
-down_revision = "a3c5e7f90b12"
+down_revision = "b7d1e4f0c2a9"
 branch_labels = None
 depends_on = None
 

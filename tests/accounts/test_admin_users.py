@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
+from tests.support.letter_list_data import count_queries
 from tracker.extensions import db
-from tracker.models import AuditEvent, User
+from tracker.models import AuditEvent, Passkey, User
 
 
 def new_user_form(**overrides):
@@ -128,3 +129,21 @@ def test_audit_page_lists_logins(client, auth):
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "login.success" in page
     assert "admin@example.org" in page
+
+
+def test_the_users_page_reads_second_factors_in_a_bounded_number_of_statements(app, client, auth):
+    def statements_for_users_page() -> int:
+        with count_queries() as statements:
+            assert client.get("/admin/users").status_code == 200
+        return len(statements)
+
+    auth.login("admin")
+    few = statements_for_users_page()
+    for n in range(10):
+        user = User(email=f"u{n}@example.org", name=f"U{n}", password_hash="x", role="viewer")
+        user.passkeys = [Passkey(credential_id=bytes([n]), public_key=b"k", name="key")]
+        db.session.add(user)
+    db.session.commit()
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert page.count("<td>on</td>") >= 10
+    assert statements_for_users_page() == few
