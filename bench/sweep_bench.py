@@ -168,6 +168,10 @@ def populate(recipients: int, due_every: int | None) -> int:
     ):
         db.session.execute(insert(Reminder), batch)
     db.session.commit()
+    # Planner statistics, as autovacuum (PostgreSQL) or a maintenance run (SQLite) would
+    # have them on a database that grew over months rather than in one bulk insert.
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
     return sum(1 for i in range(1, recipients + 1) if is_due(i))
 
 
@@ -280,8 +284,8 @@ def reset_due(due_ids: list[int]) -> None:
     db.session.execute(text("DELETE FROM outbox_messages"))
     db.session.execute(text("DELETE FROM digests"))  # and their items, by cascade
     db.session.execute(text("DELETE FROM digest_items"))
-    # Each due reminder is the first of its letter to go out: each one roots a thread.
-    db.session.execute(text("UPDATE reminders SET first_delivered_at = NULL"))
+    # Each due reminder is the first of its letter: the sweep starts every thread.
+    db.session.execute(text("UPDATE letters SET thread_message_id = NULL"))
     for start in range(0, len(due_ids), CHUNK):
         db.session.execute(
             reminders.update()

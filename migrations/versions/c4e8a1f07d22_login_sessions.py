@@ -1,7 +1,7 @@
 """login sessions: one row per login (the sessions page); TOTP secrets sealed at rest
 
 Revision ID: c4e8a1f07d22
-Revises: f1d3a7c2b9e0
+Revises: 5b1e0c2d7a91
 Create Date: 2026-12-02 01:30:00
 
 Logins open before this migration carried the user's id and token in their cookie; the
@@ -18,7 +18,7 @@ from flask import current_app, has_app_context
 import tracker.models.types
 
 revision = "c4e8a1f07d22"
-down_revision = "f1d3a7c2b9e0"
+down_revision = "5b1e0c2d7a91"
 branch_labels = None
 depends_on = None
 

@@ -113,7 +113,7 @@ def test_the_migration_seals_clear_secrets_when_a_key_is_set(tmp_path):
     key = at_rest.generate_key()
     app = create_app(base_config(url, tmp_path / "instance") | {"TRACKER_FILE_KEY": key})
     with app.app_context():
-        upgrade(revision="f1d3a7c2b9e0")  # the schema before login sessions
+        upgrade(revision="5b1e0c2d7a91")  # the schema before login sessions
         db.session.execute(
             text(
                 "INSERT INTO users (email, name, password_hash, role, active, session_token,"
@@ -127,6 +127,6 @@ def test_the_migration_seals_clear_secrets_when_a_key_is_set(tmp_path):
         row = db.session.execute(text("SELECT totp_secret FROM users")).scalar_one()
         assert row.startswith(at_rest.TEXT_PREFIX)
         assert at_rest.unseal_text(row) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-        downgrade(revision="f1d3a7c2b9e0")  # the table goes; the way back runs
+        downgrade(revision="5b1e0c2d7a91")  # the table goes; the way back runs
         db.session.remove()
         db.engine.dispose()

@@ -56,7 +56,8 @@ def test_a_due_reminder_lands_in_the_outbox_once_with_what_staff_need(owner):
     assert message.subject == f"[{letter.reference}] Follow-up: {letter.subject}"
     # The letter's first reminder that went out starts its thread.
     assert "In-Reply-To" not in message.headers
-    assert reminder.first_delivered_at == reminder.sent_at
+    db.session.refresh(letter)
+    assert letter.thread_message_id == reminder.message_id
     text = message.body_text
     assert text.startswith("No response from President Example")
     assert "Sent on 2024-03-01" in text

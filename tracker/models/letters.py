@@ -74,6 +74,9 @@ class Letter(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The Message-ID of the first reminder about this letter that reached someone:
+    # every later reminder replies to it, so they all show as one conversation.
+    thread_message_id: Mapped[str | None] = mapped_column(String(255))
 
     __mapper_args__ = {"version_id_col": version}
 

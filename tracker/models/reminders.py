@@ -68,9 +68,6 @@ class Reminder(db.Model):
     delivered_to: Mapped[str] = mapped_column(Text, default="")
     refused_recipients: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # When a server first accepted its email for someone. A letter's earliest is the
-    # thread root: every later reminder about the letter replies to it.
-    first_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Staff gave up on this failed send: it is history, no longer a delivery problem.
     dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,12 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Connection, ScalarSelect, bindparam, case, or_, select
+from sqlalchemy import Connection, bindparam, case, or_, select, update
 from werkzeug.routing import Map, MapAdapter
 
 from tracker import mail
 from tracker.domain import deadlines, ladder
-from tracker.models import Demand, Letter, Official, Recipient, Reminder, User, letter_watchers
+from tracker.models import Demand, Letter, Official, Recipient, User, letter_watchers
 from tracker.queries.access import user_sees_campaign
 from tracker.services.mailbox import holds
 from tracker.settings import ladder_settings, organisation_today
@@ -51,17 +51,21 @@ def thread_references(thread_root: str | None, message_id: str) -> tuple[str, ..
     return () if thread_root in (None, message_id) else (thread_root,)
 
 
-def thread_root_of(letter_id: ColumnElement[int]) -> ScalarSelect[str]:
-    """The letter's thread root, as SQL: the Message-ID of its reminder that first
-    reached someone (None until one has)."""
-    reminders, recipients = Reminder.__table__, Recipient.__table__
+@cache
+def _claim_thread_statement():
+    letters = Letter.__table__
     return (
-        select(reminders.c.message_id)
-        .join(recipients, recipients.c.id == reminders.c.recipient_id)
-        .where(recipients.c.letter_id == letter_id, reminders.c.first_delivered_at.is_not(None))
-        .order_by(reminders.c.first_delivered_at, reminders.c.id)
-        .limit(1)
-        .scalar_subquery()
+        update(letters)
+        .where(letters.c.id == bindparam("letter_id"), letters.c.thread_message_id.is_(None))
+        # Core UPDATEs fire onupdate too: a reminder is no edit of the letter.
+        .values(thread_message_id=bindparam("message_id"), updated_at=letters.c.updated_at)
+    )
+
+
+def start_thread(connection: Connection, letter_id: int, message_id: str) -> None:
+    """Make `message_id` the letter's thread root unless another already is; no commit."""
+    connection.execute(
+        _claim_thread_statement(), {"letter_id": letter_id, "message_id": message_id}
     )
 
 
@@ -210,7 +214,7 @@ def context_statement():
             letters.c.status.label("letter_status"),
             letters.c.business_days,
             letters.c.owner_id,
-            thread_root_of(letters.c.id).label("thread_root"),
+            letters.c.thread_message_id,
             officials.c.name.label("official"),
             officials.c.country,
             holds.reply_waiting(recipients.c.id).label("reply_waiting"),

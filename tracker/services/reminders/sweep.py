@@ -50,6 +50,7 @@ from tracker.services.reminders.email import (
     context_statement,
     facts,
     reminder_email,
+    start_thread,
 )
 from tracker.settings import ladder_settings
 
@@ -148,8 +149,6 @@ def _record(
         "delivered_to": "\n".join(dict.fromkeys(delivered)),
         "refused_recipients": "\n".join(f"{a}: {reply}" for a, reply in refused.items()),
     }
-    if delivery.accepted and not claimed.delivered_to:
-        values["first_delivered_at"] = clock  # the first to reach someone roots the thread
     if delivery.outcome == "sent":
         state = "queued" if waiting else "sent"
         claims.finish(
@@ -184,8 +183,11 @@ def _deliver(
     delivery = mail.Delivery("sent")
     if immediate:
         about = facts(connection, claimed.kind, context, clock)
-        email = reminder_email(about, immediate, claimed.message_id, context.thread_root)
+        root = context.thread_message_id
+        email = reminder_email(about, immediate, claimed.message_id, root)
         delivery = mailer.deliver(email, clock, reminder_id=claimed.id, connection=connection)
+        if root is None and delivery.accepted:
+            start_thread(connection, context.letter_id, claimed.message_id)
     readers = [person for person in people if person.reminder_delivery == "digest"]
     waiting = False
     if readers and delivery.outcome != "unreachable":
