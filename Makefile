@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
+# Links in emails and the login address printed below point where `make run` listens.
+setup run demo: export TRACKER_BASE_URL ?= http://$(HOST):$(PORT)
+
 setup: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) tracker ensure-admin
