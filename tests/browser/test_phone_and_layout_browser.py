@@ -29,6 +29,8 @@ MAIN_PAGES = (
     "/officials/{official}",
     "/officials/new",
     "/letters/intake",
+    "/account",
+    "/account/sessions",
 )
 
 
