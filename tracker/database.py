@@ -41,6 +41,11 @@ UNVERSIONED_TABLES = frozenset(
         "login_failures",
         "outbox_messages",
         "audit_events",
+        # Who is logged in and how: no cached page shows it, and a login or the
+        # sessions' last-seen time (every few minutes per user) would empty the caches.
+        "login_sessions",
+        "passkeys",
+        "recovery_codes",
     }
 )
 _WRITE_TEXT = re.compile(r"\s*(insert|update|delete|replace)\b", re.IGNORECASE)

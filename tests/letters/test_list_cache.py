@@ -109,3 +109,25 @@ def test_each_shelf_evicts_only_its_own_entries(app, data):
     assert reports.cached("report", compute("report again")) == "report"
     assert pages.cached(("page", 0), compute("page 0 again")) == "page 0 again"
     assert computed == ["report", "page 0", "page 1", "page 2", "page 3", "page 4", "page 0 again"]
+
+
+def test_a_login_and_the_use_of_its_session_keep_the_cached_pages(app, data, users):
+    """No cached page shows sessions: logins and last-seen times, written all day, must
+    not make every list and dashboard compute afresh. A change of data still does."""
+
+    def version() -> int:
+        return db.session.scalar(select(DataVersion.version))
+
+    before = version()
+    now = utcnow()
+    sessions.open_session(db.session.get(User, users["viewer"].id), "192.0.2.1", "curl", now)
+    db.session.commit()
+    login_session = db.session.scalars(select(sessions.LoginSession)).one()
+    later = now + 2 * sessions.TOUCH_INTERVAL
+    sessions.touch(login_session, "192.0.2.2", later)
+    assert login_session.last_seen_at.replace(tzinfo=later.tzinfo) == later  # it was written
+    assert version() == before
+
+    data.letters["L1"].subject = "Renamed"
+    db.session.commit()
+    assert version() == before + 1
