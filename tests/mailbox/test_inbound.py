@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests.mailbox.conftest import NOW
 from tests.support import mail_samples
 from tracker.extensions import db
-from tracker.models import MailDelivery, MailMessage, OutboxMessage, Reminder, Response
+from tracker.models import DataVersion, MailDelivery, MailMessage, OutboxMessage, Reminder, Response
 from tracker.services import letters
 from tracker.services.audit import Actor
 from tracker.services.errors import ServiceError
@@ -55,6 +55,22 @@ def _reply_for(rule: str, sent) -> bytes:
     if rule == "subject_reference":
         return mail_samples.reply(sender="deputy@gov.example", subject="Re: L-2026-0001 answer")
     return mail_samples.reply(sender="deputy@gov.example", subject="Our answer")
+
+
+def test_a_pass_that_finds_nothing_keeps_the_cached_pages(sent, imap):
+    """Each pass records the mailbox's status; that alone must not empty the dashboard's
+    and the letters list's caches every minute. Mail taken in does."""
+
+    def version() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(DataVersion.version))
+
+    before = version()
+    assert fetch.fetch_mail().taken == 0
+    assert version() == before
+    imap.append(_reply_for("thread", sent))
+    assert fetch.fetch_mail().taken == 1
+    assert version() > before
 
 
 @pytest.mark.parametrize("rule", ["reply_address", "thread", "subject_reference", "sender"])
