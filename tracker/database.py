@@ -1,5 +1,5 @@
 """Binding the database: SQLite gets WAL, a busy timeout, foreign keys and an owner-only
-file; every transaction that writes also moves the data version forward
+file; every transaction that writes also moves the data versions of what it wrote forward
 (tracker.models.data_version).
 """
 
@@ -16,7 +16,13 @@ from sqlalchemy.sql import TextClause
 from sqlalchemy.sql.dml import UpdateBase
 
 from tracker.extensions import db
-from tracker.models.data_version import first_version
+from tracker.models.data_version import (
+    EVERY_VERSION,
+    first_version,
+    note_written,
+    take_written,
+    versions_written,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -32,52 +38,32 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-# Writes that no cached figure reads: bumping for them would only empty the cache.
-UNVERSIONED_TABLES = frozenset(
-    {
-        "alembic_version",
-        "data_version",
-        "scheduler_heartbeats",
-        "login_failures",
-        "outbox_messages",
-        "audit_events",
-        # Who is logged in and how: no cached page shows it, and a login or the
-        # sessions' last-seen time (every few minutes per user) would empty the caches.
-        "login_sessions",
-        "passkeys",
-        "recovery_codes",
-        # Written by every mailbox pass and during mail outages; shown only in banners,
-        # which are read afresh on each request.
-        "mailbox_status",
-        "mail_server_status",
-    }
-)
 _WRITE_TEXT = re.compile(r"\s*(insert|update|delete|replace)\b", re.IGNORECASE)
-_WROTE = "tracker_wrote_versioned_data"
 # An execution option: this write bumps the version itself, and only when it changed a row.
 UNVERSIONED = "tracker_unversioned"
 
 
-def _writes_data(statement) -> bool:
+def _versions_written(statement) -> tuple[int, ...]:
     if isinstance(statement, UpdateBase):
         name = getattr(statement.table, "name", None) or ""
         # Alembic's batch mode copies a table through _alembic_tmp_*, maybe before the
         # migration that creates data_version has run.
-        return name not in UNVERSIONED_TABLES and not name.startswith("_alembic_tmp_")
-    return isinstance(statement, TextClause) and bool(_WRITE_TEXT.match(statement.text))
+        return () if name.startswith("_alembic_tmp_") else versions_written(name)
+    if isinstance(statement, TextClause) and _WRITE_TEXT.match(statement.text):
+        return EVERY_VERSION  # a hand-written write could touch anything
+    return ()
 
 
-def _note_first_write(connection: Connection, statement, *_args) -> None:
-    """Remember that this transaction writes data the dashboard reads."""
-    if connection.info.get(_WROTE) or not _writes_data(statement):
-        return
-    if statement.get_execution_options().get(UNVERSIONED):
-        return  # the statement's owner bumps only when it changed something
-    connection.info[_WROTE] = True
+def _note_write(connection: Connection, statement, *_args) -> None:
+    """Remember which counters this transaction's writes move."""
+    written = _versions_written(statement)
+    if not written or statement.get_execution_options().get(UNVERSIONED):
+        return  # an unversioned statement's owner bumps only when it changed something
+    note_written(connection, written)
 
 
 def _bump_before_commit(connection: Connection) -> None:
-    """Move the version forward as the last statement of a transaction that wrote.
+    """Move the counters forward as the last statement of a transaction that wrote.
 
     Committed with the writes (or rolled back with them), so a reader that saw version
     N and then version N again knows no write committed in between. Bumping at the end,
@@ -85,27 +71,34 @@ def _bump_before_commit(connection: Connection) -> None:
     on PostgreSQL a long transaction (a 5,000-row import) must not make every other
     writer wait for it.
     """
-    if not connection.info.pop(_WROTE, False):
+    ids = take_written(connection)
+    if not ids:
         return
     # The DB-API cursor: SQLAlchemy is between its own commit steps here.
     cursor = connection.connection.cursor()
     try:
-        cursor.execute("UPDATE data_version SET version = version + 1")
-        if cursor.rowcount == 0:  # a database made by create_all (tests) has no row yet
-            first = int(first_version())
-            cursor.execute(f"INSERT INTO data_version (id, version) VALUES (1, {first})")  # noqa: S608
+        marks = ", ".join(str(int(i)) for i in ids)
+        cursor.execute(f"UPDATE data_version SET version = version + 1 WHERE id IN ({marks})")  # noqa: S608
+        if cursor.rowcount < len(ids):  # a database made by create_all (tests) lacks rows
+            cursor.execute(f"SELECT id FROM data_version WHERE id IN ({marks})")  # noqa: S608
+            present = {row[0] for row in cursor.fetchall()}
+            for missing in sorted(set(ids) - present):
+                first = int(first_version())
+                cursor.execute(
+                    f"INSERT INTO data_version (id, version) VALUES ({int(missing)}, {first})"  # noqa: S608
+                )
     finally:
         cursor.close()
 
 
 def _rolled_back(connection: Connection) -> None:
-    connection.info.pop(_WROTE, None)
+    take_written(connection)
 
 
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "before_execute", _note_first_write)
+    event.listen(engine, "before_execute", _note_write)
     event.listen(engine, "commit", _bump_before_commit)
     event.listen(engine, "rollback", _rolled_back)
 

@@ -1,8 +1,10 @@
-"""Results kept per worker process, keyed by the data version.
+"""Results kept per worker process, keyed by the data versions of what they read.
 
 Exact by construction: the version is read before a result is computed, and every
 transaction that writes moves it forward (tracker.database), so a result is served only
 to a request that saw the same version, i.e. no write has committed since it was built.
+A result that reads the reminders too is keyed by their counter as well
+(tracker.models.data_version).
 A key also holds everything else the result depends on (the filters, today's date, the
 viewer), so a new day or another filter is another entry.
 
@@ -22,10 +24,12 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import DataVersion
+from tracker.models.data_version import DATA, REMINDERS
 
 T = TypeVar("T")
 
-_VERSION = select(DataVersion.version).where(DataVersion.id == 1)
+_VERSION = select(DataVersion.version).where(DataVersion.id == DATA)
+_REMINDERS_VERSION = select(DataVersion.version).where(DataVersion.id == REMINDERS)
 _MEMO = "tracker_per_transaction"
 
 # The data version as a column, for a statement that reads it along with other things
@@ -70,17 +74,30 @@ def data_version() -> int | None:
     return per_transaction("data_version", lambda: db.session.connection().scalar(_VERSION))
 
 
-class VersionedCache:
-    """A least-recently-used shelf of results, each valid for one data version."""
+def data_and_reminders_version() -> tuple[int, int] | None:
+    """The data version and the reminders' counter, for results that read both."""
+    data = data_version()
+    reminders = per_transaction(
+        "reminders_version", lambda: db.session.connection().scalar(_REMINDERS_VERSION)
+    )
+    return None if data is None or reminders is None else (data, reminders)
 
-    def __init__(self, max_entries: int) -> None:
+
+class VersionedCache:
+    """A least-recently-used shelf of results, each valid for one data version (or the
+    versions that `version` reads)."""
+
+    def __init__(
+        self, max_entries: int, version: Callable[[], Hashable | None] = data_version
+    ) -> None:
         self.max_entries = max_entries
+        self._version = version
         self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`, or its result from an earlier call with the same key and version."""
-        version = data_version()
+        version = self._version()
         if version is None:  # no version row (a database made by create_all): nothing to trust
             return compute()
         full_key = (db.engine.url.render_as_string(), version, key)

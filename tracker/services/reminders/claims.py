@@ -79,7 +79,8 @@ def claim_next(
         statement = _claim_statement(table, states[0], postgres, returning)
         claimed = connection.execute(statement, values).first()
         if claimed is not None:
-            data_version.bump(connection)  # an empty probe, every idle sweep, changes nothing
+            # an empty probe, every idle sweep, changes nothing
+            data_version.note_written(connection, data_version.versions_written(table.name))
         connection.commit()
         if claimed is not None:
             return claimed
