@@ -173,16 +173,21 @@ def act_now(
         .subquery()
     )
     snoozed = and_(Reminder.state == "pending", Reminder.attempt_at > Reminder.due_at)
-    statement = (
-        _joined(
-            select(
-                *_columns(scope),
-                Reminder.kind,
-                Reminder.state,
-                _step_at().label("step_at"),
-                snoozed.label("snoozed"),
-            ).select_from(Recipient)
+    # The page and the total from recipients, letters and reminders alone; names joined
+    # to the page only (PostgreSQL cannot estimate the join on the highest step, and
+    # looped over every official for each of thousands of rows).
+    page = (
+        select(
+            Recipient.id.label("id"),
+            Recipient.letter_id.label("letter_id"),
+            Reminder.kind.label("kind"),
+            Reminder.state.label("state"),
+            _step_at().label("step_at"),
+            snoozed.label("snoozed"),
+            func.count().over().label("total"),
         )
+        .select_from(Recipient)
+        .join(Letter, Letter.id == Recipient.letter_id)
         .join(highest, highest.c.recipient_id == Recipient.id)
         .join(
             Reminder,
@@ -195,8 +200,23 @@ def act_now(
             _step_at() >= since,
             _step_at() < horizon,
         )
+        .order_by(_step_at(), Recipient.letter_id, Recipient.id)
+        .limit(limit)
+        .subquery()
     )
-    statement = statement.order_by(_step_at(), Letter.id, Recipient.id).limit(limit)
+    statement = (
+        _joined(
+            select(
+                *_columns(scope, page.c.total),
+                page.c.kind,
+                page.c.state,
+                page.c.step_at,
+                page.c.snoozed,
+            ).select_from(Recipient)
+        )
+        .join(page, page.c.id == Recipient.id)
+        .order_by(page.c.step_at, page.c.letter_id, page.c.id)
+    )
     return _rows(statement, ladder, tz)
 
 
