@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from tests.support.letter_list_data import TODAY, build, count_queries
 from tracker.extensions import db
 from tracker.models import Letter, Recipient
+from tracker.queries.access import UNRESTRICTED_ONLY
 from tracker.queries.letters.listing import (
     LetterFilters,
     letter_rows_query,
@@ -29,7 +30,10 @@ def data(app, users):
 
 
 def refs(filters: LetterFilters, **kwargs) -> list[str]:
-    return [row.reference for row in search_letters(filters, TODAY, **kwargs).rows]
+    return [
+        row.reference
+        for row in search_letters(filters, TODAY, visibility=UNRESTRICTED_ONLY, **kwargs).rows
+    ]
 
 
 def parse(**args) -> LetterFilters:
@@ -53,7 +57,10 @@ def test_state_filter_derives_state_from_recipients(data, state, expected):
 
 
 def test_rows_carry_the_figures_of_the_list(data):
-    rows = {row.reference: row for row in search_letters(LetterFilters(), TODAY).rows}
+    rows = {
+        row.reference: row
+        for row in search_letters(LetterFilters(), TODAY, visibility=UNRESTRICTED_ONLY).rows
+    }
     overdue = rows["L-1"]
     assert overdue.state == "overdue"
     assert overdue.days_overdue == 15  # the cc's older due date does not count
@@ -114,9 +121,16 @@ def test_sorting_and_direction(data):
 
 
 def test_paging(data):
-    first = search_letters(parse(sort="reference", dir="asc"), TODAY, page_size=4)
+    first = search_letters(
+        parse(sort="reference", dir="asc"), TODAY, page_size=4, visibility=UNRESTRICTED_ONLY
+    )
     assert (first.total, first.pages, first.has_next) == (6, 2, True)
-    second = search_letters(parse(sort="reference", dir="asc", page="2"), TODAY, page_size=4)
+    second = search_letters(
+        parse(sort="reference", dir="asc", page="2"),
+        TODAY,
+        page_size=4,
+        visibility=UNRESTRICTED_ONLY,
+    )
     assert [row.reference for row in second.rows] == ["L-5", "L-6"]
     assert not second.has_next
 
@@ -258,14 +272,14 @@ def _plan(sql_query) -> str:
     ],
 )
 def test_filters_use_indexes(data, args, index):
-    plan = _plan(matching_letter_ids(parse(**args), TODAY))
+    plan = _plan(matching_letter_ids(parse(**args), TODAY, visibility=UNRESTRICTED_ONLY))
     db.session.rollback()
     assert index in plan, plan
 
 
 def test_the_default_page_reads_letters_alone(data):
     """The page's ids come from letters only; figures are computed for those ids."""
-    plan = _plan(page_ids_query(LetterFilters(), TODAY).limit(50))
+    plan = _plan(page_ids_query(LetterFilters(), TODAY, visibility=UNRESTRICTED_ONLY).limit(50))
     db.session.rollback()
     assert "recipients" not in plan and "demands" not in plan, plan
     if db.engine.dialect.name == "sqlite":
@@ -277,7 +291,12 @@ def test_the_default_page_reads_letters_alone(data):
 def test_pages_follow_the_order_of_the_whole_list(data, sort, direction):
     _add_letters(data, 7, start=1)
     filters = parse(sort=sort, dir=direction)
-    whole = [record.reference for record in db.session.execute(letter_rows_query(filters, TODAY))]
+    whole = [
+        record.reference
+        for record in db.session.execute(
+            letter_rows_query(filters, TODAY, visibility=UNRESTRICTED_ONLY)
+        )
+    ]
     paged = []
     for number in range(1, 5):
         paged += refs(parse(sort=sort, dir=direction, page=str(number)), page_size=4)

@@ -15,7 +15,6 @@ from tracker.domain.official_matching import search_text
 from tracker.extensions import db
 from tracker.models import Campaign, Letter, Official, Recipient
 from tracker.queries.access import (
-    UNRESTRICTED_ONLY,
     Visibility,
     campaign_visible,
     letter_visible,
@@ -85,7 +84,8 @@ def search_officials(
     country: str | None = None,
     campaign_id: int | None = None,
     page: int = 1,
-    visibility: Visibility = UNRESTRICTED_ONLY,
+    *,
+    visibility: Visibility,
 ) -> OfficialsPage:
     """Officials matching the search, with how many letters they got and answered.
 
@@ -189,7 +189,8 @@ def letters_addressed_to(
     official_id: int,
     today: date,
     campaign_id: int | None = None,
-    visibility: Visibility = UNRESTRICTED_ONLY,
+    *,
+    visibility: Visibility,
 ) -> list[AddressedLetter]:
     """Every letter addressed to the official (that the viewer may see), as `to` or `cc`,
     newest first; one query."""
@@ -263,9 +264,7 @@ class CampaignRow:
     letters: int
 
 
-def campaigns_with_counts(
-    include_archived: bool, visibility: Visibility = UNRESTRICTED_ONLY
-) -> list[CampaignRow]:
+def campaigns_with_counts(include_archived: bool, *, visibility: Visibility) -> list[CampaignRow]:
     """The campaigns the viewer may see, with their letters counted."""
     counts = (
         select(Letter.campaign_id, func.count().label("letters"))
@@ -284,7 +283,7 @@ def campaigns_with_counts(
 
 
 def campaign_choices(
-    include_archived: bool = True, visibility: Visibility = UNRESTRICTED_ONLY
+    include_archived: bool = True, *, visibility: Visibility
 ) -> list[tuple[int, str]]:
     """(id, name) of the campaigns the viewer may see and pick, for selects."""
     query = (

@@ -18,7 +18,7 @@ from tracker.models import (
     MailMessage,
     Recipient,
 )
-from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, letter_visible
+from tracker.queries.access import Visibility, letter_visible
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def message_visible(visibility: Visibility):
     return or_(MailMessage.letter_id.is_(None), MailMessage.letter_id.in_(seen))
 
 
-def triage_queue(limit: int = 200, visibility: Visibility = UNRESTRICTED_ONLY) -> list[MailMessage]:
+def triage_queue(limit: int = 200, *, visibility: Visibility) -> list[MailMessage]:
     statement = (
         select(MailMessage)
         .where(
@@ -62,7 +62,7 @@ def triage_queue(limit: int = 200, visibility: Visibility = UNRESTRICTED_ONLY) -
 
 
 def replies_to_review(
-    user_id: int | None = None, limit: int = 100, visibility: Visibility = UNRESTRICTED_ONLY
+    user_id: int | None = None, limit: int = 100, *, visibility: Visibility
 ) -> list[MailMessage]:
     """Replies waiting for review (on letters the viewer may see); with `user_id`, on
     letters that user owns or watches."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.domain import csv_rows
 from tracker.extensions import db
 from tracker.models import Demand, Letter, Recipient
-from tracker.queries.access import UNRESTRICTED_ONLY, Visibility
+from tracker.queries.access import Visibility
 from tracker.queries.letters.listing import LetterFilters, letter_rows_query, matching_letter_ids
 
 BATCH_SIZE = 500
@@ -75,14 +75,14 @@ def _load(ids: list[int]) -> dict[int, Letter]:
 
 
 def export_records(
-    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
+    filters: LetterFilters, today: date, *, visibility: Visibility
 ) -> Iterator[list[str]]:
     """The header, then one row per matching letter (all pages) the viewer may see."""
-    ids = matching_letter_ids(filters, today, visibility)
+    ids = matching_letter_ids(filters, today, visibility=visibility)
     recipient_slots = max(1, _max_per_letter(Recipient.letter_id, ids))
     demand_slots = max(1, _max_per_letter(Demand.letter_id, ids))
     yield csv_rows.header(recipient_slots, demand_slots)
-    listed = db.session.execute(letter_rows_query(filters, today, visibility)).all()
+    listed = db.session.execute(letter_rows_query(filters, today, visibility=visibility)).all()
     for start in range(0, len(listed), BATCH_SIZE):
         batch = listed[start : start + BATCH_SIZE]
         letters = _load([record.id for record in batch])
@@ -102,13 +102,13 @@ def export_records(
 
 
 def export_csv_chunks(
-    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
+    filters: LetterFilters, today: date, *, visibility: Visibility
 ) -> Iterator[str]:
     """UTF-8 text with a byte-order mark, so spreadsheets detect the encoding."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
-    for number, record in enumerate(export_records(filters, today, visibility)):
+    for number, record in enumerate(export_records(filters, today, visibility=visibility)):
         writer.writerow(record)
         if number % 100 == 0 or buffer.tell() > 64 * 1024:
             yield buffer.getvalue()

@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.extensions import db
 from tracker.models import Demand, Letter, Official, Recipient, letter_watchers
-from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, letter_visible
+from tracker.queries.access import Visibility, letter_visible
 from tracker.queries.dashboard.links import dashboard_conditions
 from tracker.queries.dashboard.scope import expected
 from tracker.queries.letters.filters import LetterFilters
@@ -211,9 +211,7 @@ def _conditions(
     yield from dashboard_conditions(filters, today)
 
 
-def matching_letter_ids(
-    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
-) -> Select:
+def matching_letter_ids(filters: LetterFilters, today: date, *, visibility: Visibility) -> Select:
     """SELECT letters.id for the filters; other pages reuse it (e.g. the CSV export)."""
     return select(Letter.id).where(*_conditions(filters, today, visibility))
 
@@ -270,9 +268,7 @@ def _rows_select(figures: Subquery, demands: Subquery, today: date) -> Select:
     )
 
 
-def letter_rows_query(
-    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
-) -> Select:
+def letter_rows_query(filters: LetterFilters, today: date, *, visibility: Visibility) -> Select:
     """Rows with their figures, filtered and sorted, without paging (the CSV export)."""
     figures = _recipient_figures(today)
     derived_key = figures.c.overdue_since if filters.sort == "overdue" else figures.c.next_due_on
@@ -283,9 +279,7 @@ def letter_rows_query(
     )
 
 
-def page_ids_query(
-    filters: LetterFilters, today: date, visibility: Visibility = UNRESTRICTED_ONLY
-) -> Select:
+def page_ids_query(filters: LetterFilters, today: date, *, visibility: Visibility) -> Select:
     """The matching letter ids in the list's order, to be paged with LIMIT/OFFSET.
 
     Sorting on a letters column walks that column's index; a derived sort joins one
@@ -367,14 +361,15 @@ def search_letters(
     filters: LetterFilters,
     today: date,
     page_size: int = PAGE_SIZE,
-    visibility: Visibility = UNRESTRICTED_ONLY,
+    *,
+    visibility: Visibility,
 ) -> Page:
     connection = _connection()
     total = connection.scalar(
         select(func.count()).select_from(Letter).where(*_conditions(filters, today, visibility))
     )
     offset = (filters.page - 1) * page_size
-    paged = page_ids_query(filters, today, visibility).limit(page_size).offset(offset)
+    paged = page_ids_query(filters, today, visibility=visibility).limit(page_size).offset(offset)
     letter_ids = list(connection.scalars(paged))
     return Page(
         rows=tuple(page_rows(letter_ids, today)),

@@ -20,7 +20,7 @@ from tracker.domain.answers import answers_demand
 from tracker.domain.recipients import awaits_answer
 from tracker.extensions import db
 from tracker.models import AuditEvent, Letter, Recipient, Reminder, Response
-from tracker.queries.access import UNRESTRICTED_ONLY, Visibility, letter_visible
+from tracker.queries.access import Visibility, letter_visible
 from tracker.queries.followup import reminders_for_letter
 
 
@@ -97,9 +97,7 @@ def _clock(recipient: Recipient, letter: Letter, today: date) -> Clock:
     return Clock(recipient, due_on, days, overdue, paused, awaited)
 
 
-def build_page(
-    letter_id: int, today: date, visibility: Visibility = UNRESTRICTED_ONLY
-) -> LetterPage:
+def build_page(letter_id: int, today: date, *, visibility: Visibility) -> LetterPage:
     letter = load_letter(letter_id, visibility)
     responses = db.session.scalars(
         select(Response)

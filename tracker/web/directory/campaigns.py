@@ -41,7 +41,7 @@ def index():
     show_archived = request.args.get("archived") == "1"
     return render_template(
         "campaigns/index.html",
-        rows=directory_query.campaigns_with_counts(show_archived, current_visibility()),
+        rows=directory_query.campaigns_with_counts(show_archived, visibility=current_visibility()),
         show_archived=show_archived,
         action_form=VersionedActionForm(),
     )

@@ -42,7 +42,7 @@ def index():
     campaign_id = _int_arg("campaign")
     page = _int_arg("page") or 1
     visibility = current_visibility()
-    result = directory_query.search_officials(q, country, campaign_id, page, visibility)
+    result = directory_query.search_officials(q, country, campaign_id, page, visibility=visibility)
     return render_template(
         "officials/index.html",
         result=result,
@@ -119,7 +119,7 @@ def show(official_id: int):
     campaign_id = _int_arg("campaign")
     visibility = current_visibility()
     letters = directory_query.letters_addressed_to(
-        official.id, organisation_today(utcnow()), campaign_id, visibility
+        official.id, organisation_today(utcnow()), campaign_id, visibility=visibility
     )
     campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
     return render_template(

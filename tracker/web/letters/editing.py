@@ -189,7 +189,7 @@ def _render_show(letter_id: int, outcome_forms=None, status: int = 200, **extra)
     for demand_id, form in (outcome_forms or {}).items():
         demand = db.session.get(Demand, demand_id)
         return render_template("letters/outcome.html", demand=demand, form=form), status
-    page = build_page(letter_id, organisation_today(utcnow()), current_visibility())
+    page = build_page(letter_id, organisation_today(utcnow()), visibility=current_visibility())
     note_restricted_view(page.letter)
     forms = {view.demand.id: _outcome_form(view.demand) for view in page.demands}
     return render_template(

@@ -158,7 +158,9 @@ def export_csv():
     today = organisation_today(utcnow())
     stamp = today.isoformat()
     return Response(
-        stream_with_context(csv_export.export_csv_chunks(filters, today, current_visibility())),
+        stream_with_context(
+            csv_export.export_csv_chunks(filters, today, visibility=current_visibility())
+        ),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="letters-{stamp}.csv"'},
     )
