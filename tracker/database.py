@@ -16,7 +16,7 @@ from sqlalchemy.sql import TextClause
 from sqlalchemy.sql.dml import UpdateBase
 
 from tracker.extensions import db
-from tracker.models.data_version import first_version
+from tracker.models.data_version import WROTE, first_version
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -44,7 +44,6 @@ UNVERSIONED_TABLES = frozenset(
     }
 )
 _WRITE_TEXT = re.compile(r"\s*(insert|update|delete|replace)\b", re.IGNORECASE)
-_WROTE = "tracker_wrote_versioned_data"
 # An execution option: this write bumps the version itself, and only when it changed a row.
 UNVERSIONED = "tracker_unversioned"
 
@@ -60,11 +59,11 @@ def _writes_data(statement) -> bool:
 
 def _note_first_write(connection: Connection, statement, *_args) -> None:
     """Remember that this transaction writes data the dashboard reads."""
-    if connection.info.get(_WROTE) or not _writes_data(statement):
+    if connection.info.get(WROTE) or not _writes_data(statement):
         return
     if statement.get_execution_options().get(UNVERSIONED):
         return  # the statement's owner bumps only when it changed something
-    connection.info[_WROTE] = True
+    connection.info[WROTE] = True
 
 
 def _bump_before_commit(connection: Connection) -> None:
@@ -76,7 +75,7 @@ def _bump_before_commit(connection: Connection) -> None:
     on PostgreSQL a long transaction (a 5,000-row import) must not make every other
     writer wait for it.
     """
-    if not connection.info.pop(_WROTE, False):
+    if not connection.info.pop(WROTE, False):
         return
     # The DB-API cursor: SQLAlchemy is between its own commit steps here.
     cursor = connection.connection.cursor()
@@ -90,7 +89,7 @@ def _bump_before_commit(connection: Connection) -> None:
 
 
 def _rolled_back(connection: Connection) -> None:
-    connection.info.pop(_WROTE, None)
+    connection.info.pop(WROTE, None)
 
 
 def configure_engine(engine: Engine) -> None:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import BigInteger, Connection, Integer, insert, update
+from sqlalchemy import BigInteger, Connection, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.extensions import db
+
+# Set on a connection whose transaction wrote data the dashboard reads: its commit
+# moves the version forward (tracker.database).
+WROTE = "tracker_wrote_versioned_data"
 
 
 class DataVersion(db.Model):
@@ -28,8 +32,6 @@ def first_version() -> int:
 
 
 def bump(connection: Connection) -> None:
-    """Move the version forward inside the connection's transaction."""
-    table = DataVersion.__table__
-    moved = connection.execute(update(table).values(version=table.c.version + 1))
-    if moved.rowcount == 0:  # a database made by create_all (tests) has no row yet
-        connection.execute(insert(table).values(id=1, version=first_version()))
+    """Move the version forward when the connection's transaction commits: for a write
+    that is marked unversioned and bumps only when it changed a row (a claim)."""
+    connection.info[WROTE] = True

@@ -187,8 +187,8 @@ def _email(
 def process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
 ) -> tuple[str, mail.Delivery | None, str]:
-    """Send and record one claimed digest; commits. Returns the outcome, the delivery
-    and what the digest was, for the sweep's report."""
+    """Send and record one claimed digest; the caller commits. Returns the outcome, the
+    delivery and what the digest was, for the sweep's report."""
     reader = connection.execute(_reader_statement(), {"user_id": claimed.user_id}).one()
     email, what = _email(connection, claimed, reader, clock)
     delivery = None
@@ -209,7 +209,6 @@ def process(
         state in ("sent", "cancelled", "failed")
     ):
         _settle(connection, claimed.id, state, f"digest to {reader.email}: {error}")
-    connection.commit()
     outcome = {"sent": "digests", "pending": "retried", "released": "deferred"}.get(state, state)
     return outcome, delivery, what
 

@@ -223,7 +223,6 @@ def _process(
     else:
         delivery, waiting = _deliver(connection, claimed, context, clock, mailer)
         outcome = _record(connection, claimed, worker, delivery, waiting, clock)
-    connection.commit()
     return outcome, delivery, context
 
 
@@ -231,7 +230,9 @@ def process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
 ) -> str:
     """Decide, send and record one claimed reminder; commits. Returns the outcome."""
-    return _process(connection, claimed, worker, clock, mailer)[0]
+    outcome = _process(connection, claimed, worker, clock, mailer)[0]
+    connection.commit()
+    return outcome
 
 
 def _report(result: SweepResult, what: str, outcome: str, delivery: mail.Delivery | None) -> None:
@@ -260,54 +261,77 @@ class _Sweep:
 
     def clock(self) -> datetime:
         """Time moves on from `now` while the sweep runs, so leases and sent times stay
-        true in a long sweep and in a simulated one alike; the heartbeat too."""
+        true in a long sweep and in a simulated one alike."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+    def heartbeat(self) -> None:
+        """Beat when it is time; only between transactions: the beat is a write of its
+        own, which SQLite's write lock would make wait for the sweep's."""
         elapsed = time.monotonic()
         if self.beat is not None and elapsed - self.last_beat >= self.beat_every:
             self.beat()
             self.last_beat = elapsed
-        return self.now + timedelta(seconds=elapsed - self.started)
 
     def claim(self, connection: Connection, table, returning, states: list[str]) -> Row | None:
+        """Claim the next row in the connection's transaction; the caller commits."""
         clock = self.clock()
         values = {"now": self.now, "lease": clock + self.lease, "worker": self.worker}
-        return claims.claim_next(connection, table, returning, values, states)
+        return claims.claim(connection, table, returning, values, states)
 
 
-def _reminders(sweep: _Sweep, connection, mailer, result: SweepResult, limit: int | None) -> None:
+def _send_each(
+    sweep: _Sweep,
+    connection: Connection,
+    result: SweepResult,
+    kind: str,
+    table,
+    returning: tuple[str, ...],
+    send: Callable[[Row], tuple[str, mail.Delivery | None, str]],
+    more: Callable[[], bool],
+) -> None:
+    """Claim and `send` one row after another while `more()`. Each row's result is
+    committed together with the claim of the next: one commit per send, and every
+    claim is still committed before its send."""
     states = list(CLAIMABLE)
-    while not result.unreachable and (limit is None or result.claimed < limit):
-        claimed = sweep.claim(connection, TABLE, CLAIM_RETURNS, states)
-        if claimed is None:
-            return
-        result.claimed += 1
+    claimed = sweep.claim(connection, table, returning, states) if more() else None
+    connection.commit()
+    while claimed is not None:
+        sweep.heartbeat()
         try:
-            outcome, delivery, context = _process(
-                connection, claimed, sweep.worker, sweep.clock(), mailer
-            )
+            outcome, delivery, what = send(claimed)
         except Exception:
             # The claim stays; its lease runs out and a later sweep tries again.
             connection.rollback()
-            log.exception("reminder %s could not be processed", claimed.id)
-            continue
+            log.exception("%s %s could not be processed", kind, claimed.id)
+        else:
+            _report(result, what, outcome, delivery)
+        claimed = sweep.claim(connection, table, returning, states) if more() else None
+        connection.commit()
+
+
+def _reminders(sweep: _Sweep, connection, mailer, result: SweepResult, limit: int | None) -> None:
+    def send(claimed: Row) -> tuple[str, mail.Delivery | None, str]:
+        result.claimed += 1
+        outcome, delivery, context = _process(
+            connection, claimed, sweep.worker, sweep.clock(), mailer
+        )
         kind = claimed.kind.replace("_", " ")
-        _report(result, f"{context.reference} {kind} about {context.official}", outcome, delivery)
+        return outcome, delivery, f"{context.reference} {kind} about {context.official}"
+
+    def more() -> bool:
+        return not result.unreachable and (limit is None or result.claimed < limit)
+
+    _send_each(sweep, connection, result, "reminder", TABLE, CLAIM_RETURNS, send, more)
 
 
 def _digests(sweep: _Sweep, connection, mailer, result: SweepResult) -> None:
-    states = list(CLAIMABLE)
-    while not result.unreachable:
-        claimed = sweep.claim(connection, digest.TABLE, digest.CLAIM_RETURNS, states)
-        if claimed is None:
-            return
-        try:
-            outcome, delivery, what = digest.process(
-                connection, claimed, sweep.worker, sweep.clock(), mailer
-            )
-        except Exception:
-            connection.rollback()
-            log.exception("digest %s could not be processed", claimed.id)
-            continue
-        _report(result, what, outcome, delivery)
+    def send(claimed: Row) -> tuple[str, mail.Delivery | None, str]:
+        return digest.process(connection, claimed, sweep.worker, sweep.clock(), mailer)
+
+    def more() -> bool:
+        return not result.unreachable
+
+    _send_each(sweep, connection, result, "digest", digest.TABLE, digest.CLAIM_RETURNS, send, more)
 
 
 def run_sweep(
