@@ -25,7 +25,7 @@ from tracker.domain import ladder
 from tracker.models import Digest, DigestItem, Letter, Recipient, Reminder, User
 from tracker.queries.access import user_sees_campaign
 from tracker.services.reminders import claims
-from tracker.services.reminders.email import Addressee, context_statement, digest_email, facts
+from tracker.services.reminders.email import Addressee, digest_email, facts, read_context
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,7 @@ def _email(
         return None, f"digest to {reader.email} (empty)"
     items = []
     for row in contents:
-        context = connection.execute(context_statement(), {"recipient_id": row.recipient_id}).one()
-        items.append(facts(connection, row.kind, context, clock))
+        items.append(facts(row.kind, read_context(connection, row.recipient_id), clock))
     since = claimed.created_at.astimezone(ladder.timezone_or_utc(reader.timezone)).date()
     references = ", ".join(sorted({item.reference for item in items}))
     email = digest_email(reader, items, claimed.message_id, since)

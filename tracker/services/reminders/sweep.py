@@ -46,11 +46,11 @@ from tracker.models import Reminder
 from tracker.services.mailbox import holds
 from tracker.services.reminders import claims, digest, outage
 from tracker.services.reminders.email import (
-    addressees,
-    context_statement,
+    Addressee,
     facts,
     reminder_email,
     start_thread,
+    sweep_context,
 )
 from tracker.settings import ladder_settings
 
@@ -170,10 +170,14 @@ def _refused_for_good(claimed: Row) -> dict[str, str]:
 
 
 def _deliver(
-    connection: Connection, claimed: Row, context: Row, clock: datetime, mailer: mail.Mailer
+    connection: Connection,
+    claimed: Row,
+    context: Row,
+    people: list[Addressee],
+    clock: datetime,
+    mailer: mail.Mailer,
 ) -> tuple[mail.Delivery, bool]:
     """Send to the immediate readers who have not had it; queue it for digest readers."""
-    people = addressees(connection, context.letter_id, context.owner_id, claimed.kind)
     had_it = set(claimed.delivered_to.split()) | set(_refused_for_good(claimed))
     immediate = tuple(
         person.email
@@ -182,7 +186,7 @@ def _deliver(
     )
     delivery = mail.Delivery("sent")
     if immediate:
-        about = facts(connection, claimed.kind, context, clock)
+        about = facts(claimed.kind, context, clock)
         root = context.thread_message_id
         email = reminder_email(about, immediate, claimed.message_id, root)
         delivery = mailer.deliver(email, clock, reminder_id=claimed.id, connection=connection)
@@ -198,7 +202,7 @@ def _deliver(
 def _process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
 ) -> tuple[str, mail.Delivery | None, Row]:
-    context = connection.execute(context_statement(), {"recipient_id": claimed.recipient_id}).one()
+    context, people = sweep_context(connection, claimed.recipient_id, claimed.kind)
     delivery = None
     if context.reply_waiting:
         # A reply waits for review: not sent, not cancelled, and the hold costs no attempt.
@@ -221,7 +225,7 @@ def _process(
         claims.finish(connection, TABLE, claimed, worker, "failed", error)
         outcome = "failed"
     else:
-        delivery, waiting = _deliver(connection, claimed, context, clock, mailer)
+        delivery, waiting = _deliver(connection, claimed, context, people, clock, mailer)
         outcome = _record(connection, claimed, worker, delivery, waiting, clock)
     return outcome, delivery, context
 
