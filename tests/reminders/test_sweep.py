@@ -236,6 +236,27 @@ def test_an_idle_sweep_is_a_few_index_probes(owner):
     assert len(statements) == 4
 
 
+def test_a_claim_moves_the_data_version_and_an_idle_sweep_does_not(owner):
+    from tracker.queries.cache import data_version
+
+    def committed_version() -> int | None:
+        db.session.rollback()  # read what is committed now
+        return data_version()
+
+    make_letter(owner, sent_on=SENT)
+    first = committed_version()
+    assert run_sweep(DUE - timedelta(minutes=1)).claimed == 0
+    assert committed_version() == first
+    # A claim on its own (its scheduler died before sending) is a write the cache sees.
+    assert claim_next(DUE, DUE + timedelta(minutes=5), "crashed:1") is not None
+    claimed = committed_version()
+    assert claimed != first
+    assert run_sweep(DUE + timedelta(minutes=1)).claimed == 0
+    assert committed_version() == claimed
+    assert run_sweep(DUE + timedelta(minutes=5)).sent == 1
+    assert committed_version() != claimed
+
+
 def test_followup_clock_changes_after_sending_keep_history(owner):
     letter = make_letter(owner, sent_on=SENT)
     recipient = letter.recipients[0]
