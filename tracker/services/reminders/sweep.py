@@ -2,12 +2,12 @@
 
 One reminder at a time:
 
-1. Claim it (`claims`: one atomic write with a lease, committed at once).
+1. Claim it (`claims`: one atomic write with a lease, committed before it is sent).
 2. Re-check that the reminder is still wanted (recipient still waiting, letter not
    closed, step still in the plan); otherwise cancel it.
 3. Send it to those who read reminders at once (and have not had it yet), put it in
    the digests of those who read digests, record sent / queued / retry later /
-   failed, and commit.
+   failed, claim the next reminder, and commit both.
 
 Then the digests that are due, the same way (`digest`).
 
@@ -20,10 +20,11 @@ The cost of a sweep is one index probe per due reminder plus a few empty probes,
 whatever the size of the tables.
 
 A sweep works on one connection of its own, with prebuilt Core statements: the claim
-returns the reminder's columns, one query reads its recipient, letter and official,
-and the result is a compare-and-set UPDATE that only lands while the claim is still
-this sweep's. Nothing is loaded as ORM objects, so the per-reminder cost stays close
-to the SQL itself plus rendering the email.
+returns the reminder's columns, one query reads its recipient, letter, official,
+review hold, open demands and addressees, and the result is a compare-and-set UPDATE
+that only lands while the claim is still this sweep's, committed with the next claim:
+one commit per reminder. Nothing is loaded as ORM objects, so the per-reminder cost
+stays close to the SQL itself plus rendering the email.
 """
 
 from __future__ import annotations
