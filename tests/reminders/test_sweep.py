@@ -71,6 +71,43 @@ def test_a_due_reminder_lands_in_the_outbox_once_with_what_staff_need(owner):
     assert run_sweep(now + timedelta(minutes=1)).claimed == 0
 
 
+def test_open_demands_are_listed_in_their_order_whatever_their_text(owner):
+    titles = ("Zéro « délai »", 'Say "no" \\ to [this], {that}', "A list: one, two", "Answered")
+    letter = make_letter(owner, sent_on=SENT, demands=titles)
+    # Positions, not the order the rows were written in, order the list.
+    for demand, position in zip(letter.demands, (3, 1, 2, 4), strict=True):
+        demand.position = position
+    letter.demands[3].outcome = "met"
+    db.session.commit()
+    assert run_sweep(DUE).sent == 1
+    [message] = outbox()
+    listed = message.body_text.split("Demands still open:\n")[1].split("\n\n")[0]
+    assert listed.splitlines() == [f"  - {title}" for title in (titles[1], titles[2], titles[0])]
+
+
+def test_links_keep_the_base_url_path(make_app):
+    from tracker.services.reminders.email import _url_adapter, external_url
+
+    app = make_app(TRACKER_BASE_URL="https://example.org/tracker")
+    with app.app_context():
+        adapter = _url_adapter(app.url_map, "https://example.org/tracker")
+        for letter_id, recipient_id in ((1, 2), (7919, 0), (123456789, 42)):
+            built = adapter.build(
+                "responses.new",
+                {"letter_id": letter_id, "recipient": recipient_id},
+                force_external=True,
+            )
+            assert (
+                built
+                == f"https://example.org/tracker/letters/{letter_id}/responses/new?recipient={recipient_id}"
+            )
+            assert (
+                external_url("responses.new", letter_id=letter_id, recipient=recipient_id) == built
+            )
+            snooze = external_url("followup.snooze_form", recipient_id=recipient_id)
+            assert snooze == f"https://example.org/tracker/recipients/{recipient_id}/snooze"
+
+
 def test_html_in_names_is_escaped_in_the_html_part(owner):
     make_letter(owner, sent_on=SENT, officials=("<b>Minister</b>",))
     run_sweep(DUE)
@@ -197,6 +234,27 @@ def test_an_idle_sweep_is_a_few_index_probes(owner):
         event.remove(db.engine, "before_cursor_execute", count)
     # Two claim probes (expired claims, due ones) for reminders, and two for digests.
     assert len(statements) == 4
+
+
+def test_a_claim_moves_the_reminders_counter_and_an_idle_sweep_does_not(owner):
+    from tracker.queries.cache import data_and_reminders_version
+
+    def committed_version() -> tuple[int, int] | None:
+        db.session.rollback()  # read what is committed now
+        return data_and_reminders_version()
+
+    make_letter(owner, sent_on=SENT)
+    first = committed_version()
+    assert run_sweep(DUE - timedelta(minutes=1)).claimed == 0
+    assert committed_version() == first
+    # A claim on its own (its scheduler died before sending) is a write the cache sees.
+    assert claim_next(DUE, DUE + timedelta(minutes=5), "crashed:1") is not None
+    claimed = committed_version()
+    assert claimed[1] != first[1] and claimed[0] == first[0]  # the grouped figures stay
+    assert run_sweep(DUE + timedelta(minutes=1)).claimed == 0
+    assert committed_version() == claimed
+    assert run_sweep(DUE + timedelta(minutes=5)).sent == 1
+    assert committed_version() != claimed
 
 
 def test_followup_clock_changes_after_sending_keep_history(owner):

@@ -41,6 +41,9 @@ UNVERSIONED_TABLES = frozenset(
         # which are read afresh on each request.
         "mailbox_status",
         "mail_server_status",
+        # The scheduler's digests: shown on the letter and delivery pages, never cached.
+        "digests",
+        "digest_items",
     }
 )
 REMINDERS_TABLES = frozenset({"reminders"})

@@ -9,8 +9,10 @@ A second scheduler can never claim the same row; a claim whose scheduler died be
 due again when its lease ends (its attempt_at is the lease's end).
 
 The outcome is recorded with a compare-and-set UPDATE that only lands while the
-claim is still this scheduler's. The statements are built once per table: a sweep
-runs them once per send.
+claim is still this scheduler's. A sweep claims its next row in the transaction that
+records the last one, so each send costs one commit: the claim is committed before
+its send all the same. The statements are built once per table: a sweep runs them
+once per send.
 """
 
 from __future__ import annotations
@@ -60,14 +62,15 @@ def _claim_statement(table: Table, state: str, postgres: bool, returning: tuple[
     )
 
 
-def claim_next(
+def claim(
     connection: Connection,
     table: Table,
     returning: tuple[str, ...],
     values: dict,
     states: list[str],
 ) -> Row | None:
-    """Claim the oldest due row of `table` and commit the claim; None when nothing is due.
+    """Claim the oldest due row of `table` in the connection's transaction; the caller
+    commits before it sends. None when nothing is due.
 
     Returns its id, attempts (this one included) and the `returning` columns. `values`
     holds now, lease and worker. `states` (expired claims first, then pending) loses
@@ -81,11 +84,22 @@ def claim_next(
         if claimed is not None:
             # an empty probe, every idle sweep, changes nothing
             data_version.note_written(connection, data_version.versions_written(table.name))
-        connection.commit()
-        if claimed is not None:
             return claimed
         states.pop(0)
     return None
+
+
+def claim_next(
+    connection: Connection,
+    table: Table,
+    returning: tuple[str, ...],
+    values: dict,
+    states: list[str],
+) -> Row | None:
+    """`claim`, committed at once."""
+    claimed = claim(connection, table, returning, values, states)
+    connection.commit()
+    return claimed
 
 
 @cache

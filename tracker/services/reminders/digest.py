@@ -25,7 +25,7 @@ from tracker.domain import ladder
 from tracker.models import Digest, DigestItem, Letter, Recipient, Reminder, User
 from tracker.queries.access import user_sees_campaign
 from tracker.services.reminders import claims
-from tracker.services.reminders.email import Addressee, context_statement, digest_email, facts
+from tracker.services.reminders.email import Addressee, digest_email, facts, read_context
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,7 @@ def _email(
         return None, f"digest to {reader.email} (empty)"
     items = []
     for row in contents:
-        context = connection.execute(context_statement(), {"recipient_id": row.recipient_id}).one()
-        items.append(facts(connection, row.kind, context, clock))
+        items.append(facts(row.kind, read_context(connection, row.recipient_id), clock))
     since = claimed.created_at.astimezone(ladder.timezone_or_utc(reader.timezone)).date()
     references = ", ".join(sorted({item.reference for item in items}))
     email = digest_email(reader, items, claimed.message_id, since)
@@ -187,8 +186,8 @@ def _email(
 def process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
 ) -> tuple[str, mail.Delivery | None, str]:
-    """Send and record one claimed digest; commits. Returns the outcome, the delivery
-    and what the digest was, for the sweep's report."""
+    """Send and record one claimed digest; the caller commits. Returns the outcome, the
+    delivery and what the digest was, for the sweep's report."""
     reader = connection.execute(_reader_statement(), {"user_id": claimed.user_id}).one()
     email, what = _email(connection, claimed, reader, clock)
     delivery = None
@@ -209,7 +208,6 @@ def process(
         state in ("sent", "cancelled", "failed")
     ):
         _settle(connection, claimed.id, state, f"digest to {reader.email}: {error}")
-    connection.commit()
     outcome = {"sent": "digests", "pending": "retried", "released": "deferred"}.get(state, state)
     return outcome, delivery, what
 

@@ -10,6 +10,7 @@ statements on the sweep's own connection and links come from one URL adapter per
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -17,7 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, case, or_, select, update
+from sqlalchemy import Connection, Text, and_, bindparam, case, cast, func, or_, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from werkzeug.routing import Map, MapAdapter
 
 from tracker import mail
@@ -34,10 +36,43 @@ def _url_adapter(url_map: Map, base_url: str) -> MapAdapter:
     return url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
 
 
-def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link under TRACKER_BASE_URL, built outside any request."""
-    adapter = _url_adapter(current_app.url_map, current_app.config["TRACKER_BASE_URL"])
-    return adapter.build(endpoint, values, force_external=True)
+# Links differ only in their ids, and the sweep makes four per email: each endpoint's
+# link is built once with placeholder ids, and a link is that pattern with the ids in
+# their places. The placeholders are all as long, so none is part of another.
+_PLACEHOLDER = 7_919_000_000_000_000_000
+
+
+@lru_cache(maxsize=64)
+def _link_pattern(
+    url_map: Map, base_url: str, endpoint: str, names: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """The link's text around its ids, and which id goes in each gap; None when a
+    placeholder does not come out once, as it is (then each link is built in full)."""
+    marks = [str(_PLACEHOLDER + index) for index in range(len(names))]
+    values = {name: _PLACEHOLDER + index for index, name in enumerate(names)}
+    url = _url_adapter(url_map, base_url).build(endpoint, values, force_external=True)
+    if any(url.count(mark) != 1 for mark in marks):
+        return None
+    pieces, order, start = [], [], 0
+    for position, index in sorted((url.index(mark), index) for index, mark in enumerate(marks)):
+        pieces.append(url[start:position])
+        order.append(index)
+        start = position + len(marks[index])
+    pieces.append(url[start:])
+    return tuple(pieces), tuple(order)
+
+
+def external_url(endpoint: str, **ids: int) -> str:
+    """An absolute link under TRACKER_BASE_URL to `endpoint` with these integer ids
+    (path or query values), built outside any request."""
+    url_map, base_url = current_app.url_map, current_app.config["TRACKER_BASE_URL"]
+    values = tuple(ids.values())
+    pattern = _link_pattern(url_map, base_url, endpoint, tuple(ids))
+    if pattern is None or not all(type(value) is int and value >= 0 for value in values):
+        return _url_adapter(url_map, base_url).build(endpoint, ids, force_external=True)
+    pieces, order = pattern
+    filled = [piece + str(values[index]) for piece, index in zip(pieces, order, strict=False)]
+    return "".join(filled) + pieces[-1]
 
 
 def letter_url(letter_id: int, anchor: str = "") -> str:
@@ -87,27 +122,32 @@ class Addressee:
     timezone: str
 
 
-@cache
-def _addressees_statement(escalate: bool):
-    """Active owner, watchers (and admins): owner first, then watchers, then admins."""
+def _addressed(owner_id, letter_id, campaign_id, escalate: bool):
+    """Who hears of a reminder on a letter (its `owner_id`, `letter_id` and `campaign_id`
+    as columns or bound parameters): the active owner and watchers (and, on an
+    escalation, every admin) who may see it. Returns the condition on `users` and the
+    order: owner first, then watchers, then admins."""
     users = User.__table__
-    owner_id, letter_id = bindparam("owner_id"), bindparam("letter_id")
     watching = select(letter_watchers.c.user_id).where(letter_watchers.c.letter_id == letter_id)
     concerned = or_(users.c.id == owner_id, users.c.id.in_(watching))
     if escalate:
         concerned = or_(concerned, users.c.role == "admin")
     # A watcher (or an owner) who lost access to a restricted campaign hears nothing of it.
-    campaign = (
-        select(Letter.__table__.c.campaign_id)
-        .where(Letter.__table__.c.id == letter_id)
-        .scalar_subquery()
-    )
-    may_see = user_sees_campaign(users.c.id, users.c.role, campaign)
+    may_see = user_sees_campaign(users.c.id, users.c.role, campaign_id)
     rank = case((users.c.id == owner_id, 0), (users.c.id.in_(watching), 1), else_=2)
+    return and_(users.c.active.is_(True), concerned, may_see), (rank, users.c.id)
+
+
+@cache
+def _addressees_statement(escalate: bool):
+    users, letters = User.__table__, Letter.__table__
+    letter_id = bindparam("letter_id")
+    campaign = select(letters.c.campaign_id).where(letters.c.id == letter_id).scalar_subquery()
+    addressed, order = _addressed(bindparam("owner_id"), letter_id, campaign, escalate)
     return (
         select(users.c.id, users.c.email, users.c.reminder_delivery, users.c.timezone)
-        .where(users.c.active.is_(True), concerned, may_see)
-        .order_by(rank, users.c.id)
+        .where(addressed)
+        .order_by(*order)
     )
 
 
@@ -131,6 +171,20 @@ def _open_demands_statement():
 
 def open_demand_titles(connection: Connection, letter_id: int) -> tuple[str, ...]:
     return tuple(connection.scalars(_open_demands_statement(), {"letter_id": letter_id}))
+
+
+def _open_demands_json(postgres: bool):
+    """The same titles, in the same order, as one JSON array in the row of a letter."""
+    demands, letters = Demand.__table__, Letter.__table__
+    is_open = (demands.c.letter_id == letters.c.id) & (demands.c.outcome == "open")
+    if postgres:
+        titles = func.json_agg(aggregate_order_by(demands.c.title, demands.c.position))
+        return select(cast(titles, Text)).where(is_open).scalar_subquery()
+    # SQLite aggregates the rows in the order its subquery yields them.
+    ordered = (
+        select(demands.c.title).where(is_open).order_by(demands.c.position).correlate(letters)
+    ).subquery()
+    return select(func.json_group_array(ordered.c.title)).scalar_subquery()
 
 
 # --- what it says ------------------------------------------------------------------
@@ -195,8 +249,9 @@ def describe(
 
 
 @cache
-def context_statement():
-    """What the sweep's re-check and an email need of a recipient, in one row."""
+def context_statement(postgres: bool):
+    """What the sweep's re-check and an email need of a recipient, in one row (the open
+    demands as JSON: `facts` reads them)."""
     recipients, letters, officials = Recipient.__table__, Letter.__table__, Official.__table__
     return (
         select(
@@ -218,6 +273,7 @@ def context_statement():
             officials.c.name.label("official"),
             officials.c.country,
             holds.reply_waiting(recipients.c.id).label("reply_waiting"),
+            _open_demands_json(postgres).label("open_demands"),
         )
         .join(letters, letters.c.id == recipients.c.letter_id)
         .join(officials, officials.c.id == recipients.c.official_id)
@@ -225,7 +281,53 @@ def context_statement():
     )
 
 
-def facts(connection: Connection, kind: str, context: Any, now: datetime) -> ReminderFacts:
+@cache
+def sweep_context_statement(escalate: bool, postgres: bool):
+    """`context_statement`'s row once for each of its `addressees` (their columns are
+    prefixed addressee_), or once with NULLs when nobody is to hear of it: the sweep
+    reads both in one statement."""
+    users, letters = User.__table__, Letter.__table__
+    addressed, order = _addressed(letters.c.owner_id, letters.c.id, letters.c.campaign_id, escalate)
+    return (
+        context_statement(postgres)
+        .add_columns(
+            users.c.id.label("addressee_id"),
+            users.c.email.label("addressee_email"),
+            users.c.reminder_delivery.label("addressee_delivery"),
+            users.c.timezone.label("addressee_timezone"),
+        )
+        .outerjoin(users, addressed)
+        .order_by(*order)
+    )
+
+
+def sweep_context(
+    connection: Connection, recipient_id: int, kind: str
+) -> tuple[Any, list[Addressee]]:
+    """A reminder's `context_statement` row and its `addressees`, in one statement."""
+    statement = sweep_context_statement(kind == "escalate", is_postgres(connection))
+    rows = connection.execute(statement, {"recipient_id": recipient_id}).all()
+    people = [
+        Addressee(
+            row.addressee_id, row.addressee_email, row.addressee_delivery, row.addressee_timezone
+        )
+        for row in rows
+        if row.addressee_id is not None
+    ]
+    return rows[0], people
+
+
+def is_postgres(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def read_context(connection: Connection, recipient_id: int) -> Any:
+    """The `context_statement` row of a recipient."""
+    statement = context_statement(is_postgres(connection))
+    return connection.execute(statement, {"recipient_id": recipient_id}).one()
+
+
+def facts(kind: str, context: Any, now: datetime) -> ReminderFacts:
     """`describe` a reminder of `kind` from its `context_statement` row."""
     return describe(
         kind=kind,
@@ -238,7 +340,7 @@ def facts(connection: Connection, kind: str, context: Any, now: datetime) -> Rem
         business_days=context.business_days,
         official=context.official,
         country=context.country,
-        open_demands=open_demand_titles(connection, context.letter_id),
+        open_demands=tuple(json.loads(context.open_demands or "[]")),
         now=now,
     )
 

@@ -2,12 +2,12 @@
 
 One reminder at a time:
 
-1. Claim it (`claims`: one atomic write with a lease, committed at once).
+1. Claim it (`claims`: one atomic write with a lease, committed before it is sent).
 2. Re-check that the reminder is still wanted (recipient still waiting, letter not
    closed, step still in the plan); otherwise cancel it.
 3. Send it to those who read reminders at once (and have not had it yet), put it in
    the digests of those who read digests, record sent / queued / retry later /
-   failed, and commit.
+   failed, claim the next reminder, and commit both.
 
 Then the digests that are due, the same way (`digest`).
 
@@ -20,10 +20,11 @@ The cost of a sweep is one index probe per due reminder plus a few empty probes,
 whatever the size of the tables.
 
 A sweep works on one connection of its own, with prebuilt Core statements: the claim
-returns the reminder's columns, one query reads its recipient, letter and official,
-and the result is a compare-and-set UPDATE that only lands while the claim is still
-this sweep's. Nothing is loaded as ORM objects, so the per-reminder cost stays close
-to the SQL itself plus rendering the email.
+returns the reminder's columns, one query reads its recipient, letter, official,
+review hold, open demands and addressees, and the result is a compare-and-set UPDATE
+that only lands while the claim is still this sweep's, committed with the next claim:
+one commit per reminder. Nothing is loaded as ORM objects, so the per-reminder cost
+stays close to the SQL itself plus rendering the email.
 """
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ from tracker.models import Reminder
 from tracker.services.mailbox import holds
 from tracker.services.reminders import claims, digest, outage
 from tracker.services.reminders.email import (
-    addressees,
-    context_statement,
+    Addressee,
     facts,
     reminder_email,
     start_thread,
+    sweep_context,
 )
 from tracker.settings import ladder_settings
 
@@ -170,10 +171,14 @@ def _refused_for_good(claimed: Row) -> dict[str, str]:
 
 
 def _deliver(
-    connection: Connection, claimed: Row, context: Row, clock: datetime, mailer: mail.Mailer
+    connection: Connection,
+    claimed: Row,
+    context: Row,
+    people: list[Addressee],
+    clock: datetime,
+    mailer: mail.Mailer,
 ) -> tuple[mail.Delivery, bool]:
     """Send to the immediate readers who have not had it; queue it for digest readers."""
-    people = addressees(connection, context.letter_id, context.owner_id, claimed.kind)
     had_it = set(claimed.delivered_to.split()) | set(_refused_for_good(claimed))
     immediate = tuple(
         person.email
@@ -182,7 +187,7 @@ def _deliver(
     )
     delivery = mail.Delivery("sent")
     if immediate:
-        about = facts(connection, claimed.kind, context, clock)
+        about = facts(claimed.kind, context, clock)
         root = context.thread_message_id
         email = reminder_email(about, immediate, claimed.message_id, root)
         delivery = mailer.deliver(email, clock, reminder_id=claimed.id, connection=connection)
@@ -198,7 +203,7 @@ def _deliver(
 def _process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
 ) -> tuple[str, mail.Delivery | None, Row]:
-    context = connection.execute(context_statement(), {"recipient_id": claimed.recipient_id}).one()
+    context, people = sweep_context(connection, claimed.recipient_id, claimed.kind)
     delivery = None
     if context.reply_waiting:
         # A reply waits for review: not sent, not cancelled, and the hold costs no attempt.
@@ -221,9 +226,8 @@ def _process(
         claims.finish(connection, TABLE, claimed, worker, "failed", error)
         outcome = "failed"
     else:
-        delivery, waiting = _deliver(connection, claimed, context, clock, mailer)
+        delivery, waiting = _deliver(connection, claimed, context, people, clock, mailer)
         outcome = _record(connection, claimed, worker, delivery, waiting, clock)
-    connection.commit()
     return outcome, delivery, context
 
 
@@ -231,7 +235,9 @@ def process(
     connection: Connection, claimed: Row, worker: str, clock: datetime, mailer: mail.Mailer
 ) -> str:
     """Decide, send and record one claimed reminder; commits. Returns the outcome."""
-    return _process(connection, claimed, worker, clock, mailer)[0]
+    outcome = _process(connection, claimed, worker, clock, mailer)[0]
+    connection.commit()
+    return outcome
 
 
 def _report(result: SweepResult, what: str, outcome: str, delivery: mail.Delivery | None) -> None:
@@ -260,54 +266,77 @@ class _Sweep:
 
     def clock(self) -> datetime:
         """Time moves on from `now` while the sweep runs, so leases and sent times stay
-        true in a long sweep and in a simulated one alike; the heartbeat too."""
+        true in a long sweep and in a simulated one alike."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+    def heartbeat(self) -> None:
+        """Beat when it is time; only between transactions: the beat is a write of its
+        own, which SQLite's write lock would make wait for the sweep's."""
         elapsed = time.monotonic()
         if self.beat is not None and elapsed - self.last_beat >= self.beat_every:
             self.beat()
             self.last_beat = elapsed
-        return self.now + timedelta(seconds=elapsed - self.started)
 
     def claim(self, connection: Connection, table, returning, states: list[str]) -> Row | None:
+        """Claim the next row in the connection's transaction; the caller commits."""
         clock = self.clock()
         values = {"now": self.now, "lease": clock + self.lease, "worker": self.worker}
-        return claims.claim_next(connection, table, returning, values, states)
+        return claims.claim(connection, table, returning, values, states)
 
 
-def _reminders(sweep: _Sweep, connection, mailer, result: SweepResult, limit: int | None) -> None:
+def _send_each(
+    sweep: _Sweep,
+    connection: Connection,
+    result: SweepResult,
+    kind: str,
+    table,
+    returning: tuple[str, ...],
+    send: Callable[[Row], tuple[str, mail.Delivery | None, str]],
+    more: Callable[[], bool],
+) -> None:
+    """Claim and `send` one row after another while `more()`. Each row's result is
+    committed together with the claim of the next: one commit per send, and every
+    claim is still committed before its send."""
     states = list(CLAIMABLE)
-    while not result.unreachable and (limit is None or result.claimed < limit):
-        claimed = sweep.claim(connection, TABLE, CLAIM_RETURNS, states)
-        if claimed is None:
-            return
-        result.claimed += 1
+    claimed = sweep.claim(connection, table, returning, states) if more() else None
+    connection.commit()
+    while claimed is not None:
+        sweep.heartbeat()
         try:
-            outcome, delivery, context = _process(
-                connection, claimed, sweep.worker, sweep.clock(), mailer
-            )
+            outcome, delivery, what = send(claimed)
         except Exception:
             # The claim stays; its lease runs out and a later sweep tries again.
             connection.rollback()
-            log.exception("reminder %s could not be processed", claimed.id)
-            continue
+            log.exception("%s %s could not be processed", kind, claimed.id)
+        else:
+            _report(result, what, outcome, delivery)
+        claimed = sweep.claim(connection, table, returning, states) if more() else None
+        connection.commit()
+
+
+def _reminders(sweep: _Sweep, connection, mailer, result: SweepResult, limit: int | None) -> None:
+    def send(claimed: Row) -> tuple[str, mail.Delivery | None, str]:
+        result.claimed += 1
+        outcome, delivery, context = _process(
+            connection, claimed, sweep.worker, sweep.clock(), mailer
+        )
         kind = claimed.kind.replace("_", " ")
-        _report(result, f"{context.reference} {kind} about {context.official}", outcome, delivery)
+        return outcome, delivery, f"{context.reference} {kind} about {context.official}"
+
+    def more() -> bool:
+        return not result.unreachable and (limit is None or result.claimed < limit)
+
+    _send_each(sweep, connection, result, "reminder", TABLE, CLAIM_RETURNS, send, more)
 
 
 def _digests(sweep: _Sweep, connection, mailer, result: SweepResult) -> None:
-    states = list(CLAIMABLE)
-    while not result.unreachable:
-        claimed = sweep.claim(connection, digest.TABLE, digest.CLAIM_RETURNS, states)
-        if claimed is None:
-            return
-        try:
-            outcome, delivery, what = digest.process(
-                connection, claimed, sweep.worker, sweep.clock(), mailer
-            )
-        except Exception:
-            connection.rollback()
-            log.exception("digest %s could not be processed", claimed.id)
-            continue
-        _report(result, what, outcome, delivery)
+    def send(claimed: Row) -> tuple[str, mail.Delivery | None, str]:
+        return digest.process(connection, claimed, sweep.worker, sweep.clock(), mailer)
+
+    def more() -> bool:
+        return not result.unreachable
+
+    _send_each(sweep, connection, result, "digest", digest.TABLE, digest.CLAIM_RETURNS, send, more)
 
 
 def run_sweep(
