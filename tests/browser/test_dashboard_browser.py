@@ -45,7 +45,9 @@ def test_dashboard_figure_leads_to_the_letters_it_counts(
     for index in range(6):
         chart = charts.nth(index)
         assert re.match(r"(Stacked bar|Bar|Line) chart of", chart.get_attribute("alt"))
-        assert chart.evaluate("image => image.complete && image.naturalWidth > 0")
+        # decode() waits for the image still loading, and rejects a broken one.
+        loaded = "image => image.decode().then(() => image.naturalWidth > 0, () => false)"
+        assert chart.evaluate(loaded)
     assert axe_violations(page) == []
     assert csp_errors == []
 
