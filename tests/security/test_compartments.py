@@ -39,7 +39,7 @@ from tracker.queries.dashboard.export import EXPORTS
 from tracker.services import access, accounts, directory, files, letters
 from tracker.services.audit import Actor
 from tracker.services.mailbox import triage
-from tracker.services.reminders.email import addressees
+from tracker.services.reminders.email import sweep_context
 from tracker.services.responses import ResponseInput, record_response
 from tracker.web.dashboard.charts import CHARTS
 
@@ -433,13 +433,18 @@ def test_visibility_follows_grants_and_group_membership(app, users, world):
 def test_reminders_go_only_to_people_who_may_see_the_letter(app, users, world):
     """The outside watcher is skipped; the granted owner is told; admins on escalation."""
     connection = db.session.connection()
-    told = [a.email for a in addressees(connection, world.letter_id, world.partner_id, "overdue")]
-    assert told == ["partner@example.org"]
-    escalated = addressees(connection, world.letter_id, world.partner_id, "escalate")
-    assert [a.email for a in escalated] == ["partner@example.org", "admin@example.org"]
+
+    def addressed(recipient_id: int, kind: str) -> list[str]:
+        return [a.email for a in sweep_context(connection, recipient_id, kind)[1]]
+
+    assert addressed(world.recipient_id, "overdue") == ["partner@example.org"]
+    assert addressed(world.recipient_id, "escalate") == [
+        "partner@example.org",
+        "admin@example.org",
+    ]
     # The open letter's reminders still reach its owner (the same editor).
-    opened = addressees(connection, world.open_letter_id, users["editor"].id, "overdue")
-    assert [a.email for a in opened] == ["editor@example.org"]
+    opened = select(Recipient.id).where(Recipient.letter_id == world.open_letter_id)
+    assert addressed(db.session.scalars(opened).first(), "overdue") == ["editor@example.org"]
 
 
 def test_existing_campaigns_stay_open_and_the_default_sees_no_restricted_letter(app, users):

@@ -139,27 +139,6 @@ def _addressed(owner_id, letter_id, campaign_id, escalate: bool):
 
 
 @cache
-def _addressees_statement(escalate: bool):
-    users, letters = User.__table__, Letter.__table__
-    letter_id = bindparam("letter_id")
-    campaign = select(letters.c.campaign_id).where(letters.c.id == letter_id).scalar_subquery()
-    addressed, order = _addressed(bindparam("owner_id"), letter_id, campaign, escalate)
-    return (
-        select(users.c.id, users.c.email, users.c.reminder_delivery, users.c.timezone)
-        .where(addressed)
-        .order_by(*order)
-    )
-
-
-def addressees(connection: Connection, letter_id: int, owner_id: int, kind: str) -> list[Addressee]:
-    """Active users to tell about a reminder of `kind` on a letter, each once."""
-    rows = connection.execute(
-        _addressees_statement(kind == "escalate"), {"owner_id": owner_id, "letter_id": letter_id}
-    )
-    return [Addressee(row.id, row.email, row.reminder_delivery, row.timezone) for row in rows]
-
-
-@cache
 def _open_demands_statement():
     demands = Demand.__table__
     return (
