@@ -4,20 +4,22 @@ scheduler's sends refresh "what to do next" at once and leave the grouped figure
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text, update
 
 from tests.support import stats_dataset
+from tests.support.followup_data import make_letter, make_user
 from tests.support.letter_list_data import count_queries
 from tests.support.stats_dataset import TODAY
 from tracker.domain.ladder import DEFAULT_LADDER
 from tracker.extensions import db
-from tracker.models import DataVersion, Reminder
+from tracker.models import DataVersion, Letter, Reminder
 from tracker.models.data_version import DATA, REMINDERS
 from tracker.queries.dashboard.report import ReportOptions, build_report
 from tracker.queries.dashboard.scope import Scope
+from tracker.services.reminders.sweep import run_sweep
 
 SCOPE = Scope(today=TODAY)
 OPTIONS = ReportOptions(ladder=DEFAULT_LADDER, tz=UTC)
@@ -58,6 +60,21 @@ def test_each_write_moves_the_counters_of_what_it_wrote(data):
     db.session.execute(text("UPDATE letters SET subject = subject"))
     db.session.commit()  # hand-written SQL could touch anything: both move
     assert versions() == {DATA: before[DATA] + 2, REMINDERS: before[REMINDERS] + 2}
+
+
+def test_a_reminder_that_starts_the_letters_thread_moves_the_reminders_counter_only(app):
+    letter = make_letter(make_user("owner@example.org"), sent_on=date(2024, 3, 1))
+    letter_id = letter.id
+    db.session.commit()
+    before = versions()
+
+    assert run_sweep(datetime(2024, 4, 3, 9, tzinfo=UTC)).sent == 1
+
+    root = db.session.scalar(select(Letter.thread_message_id).where(Letter.id == letter_id))
+    assert root is not None  # the sweep did write the letter
+    after = versions()
+    assert after[DATA] == before[DATA]
+    assert after[REMINDERS] > before[REMINDERS]  # the claim and the result
 
 
 def test_a_sent_reminder_refreshes_what_to_do_next_and_keeps_the_grouped_figures(data):

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from werkzeug.routing import Map, MapAdapter
 
 from tracker import mail
+from tracker.database import UNVERSIONED
 from tracker.domain import deadlines, ladder
 from tracker.models import Demand, Letter, Official, Recipient, User, letter_watchers
 from tracker.queries.access import user_sees_campaign
@@ -94,6 +95,9 @@ def _claim_thread_statement():
         .where(letters.c.id == bindparam("letter_id"), letters.c.thread_message_id.is_(None))
         # Core UPDATEs fire onupdate too: a reminder is no edit of the letter.
         .values(thread_message_id=bindparam("message_id"), updated_at=letters.c.updated_at)
+        # No cached page reads the thread root (only the sweep does, live): moving the
+        # data version would make the dashboard compute afresh after each first reminder.
+        .execution_options(**{UNVERSIONED: True})
     )
 
 
