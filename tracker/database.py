@@ -18,6 +18,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from tracker.extensions import db
 from tracker.models.data_version import (
     EVERY_VERSION,
+    UNVERSIONED,
     first_version,
     note_written,
     take_written,
@@ -39,8 +40,6 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 
 _WRITE_TEXT = re.compile(r"\s*(insert|update|delete|replace)\b", re.IGNORECASE)
-# An execution option: this write bumps the version itself, and only when it changed a row.
-UNVERSIONED = "tracker_unversioned"
 
 
 def _versions_written(statement) -> tuple[int, ...]:

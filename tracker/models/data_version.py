@@ -47,6 +47,9 @@ UNVERSIONED_TABLES = frozenset(
     }
 )
 REMINDERS_TABLES = frozenset({"reminders"})
+# An execution option: this write moves no counter (tracker.database skips it); for a
+# write that no cached result reads, or whose owner moves the counters itself.
+UNVERSIONED = "tracker_unversioned"
 
 
 class DataVersion(db.Model):

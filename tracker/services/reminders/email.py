@@ -23,9 +23,9 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from werkzeug.routing import Map, MapAdapter
 
 from tracker import mail
-from tracker.database import UNVERSIONED
 from tracker.domain import deadlines, ladder
 from tracker.models import Demand, Letter, Official, Recipient, User, letter_watchers
+from tracker.models.data_version import UNVERSIONED
 from tracker.queries.access import user_sees_campaign
 from tracker.services.mailbox import holds
 from tracker.settings import ladder_settings, organisation_today
